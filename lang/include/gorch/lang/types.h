@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "gorch/base/status.h"
@@ -96,7 +97,11 @@ struct Type {
   std::vector<const Type*> alternatives;    // kUnion
   std::string ref_kind;                     // kRef
   std::vector<Constraint> constraints;      // kRecord
+  // kRecord: field name -> index into fields, built by SchemaSet::Finalize for
+  // records with many fields (FindField scans small records linearly).
+  std::unordered_map<std::string_view, uint32_t> field_index;
 
+  // The field named field_name, or null. O(1) for large records after Finalize.
   const Field* FindField(std::string_view field_name) const;
   // "integer(0..65535)", "list<Container>", "\"TCP\" | \"UDP\"", a type's name...
   std::string Describe() const;
@@ -139,6 +144,8 @@ class SchemaSet {
   // A named type ("ObjectMeta", "Container"), or null.
   const Type* FindType(std::string_view name) const;
   std::vector<const KindSchema*> kinds() const;
+  // Every named type, in declaration order (files in AddFile order).
+  std::vector<const Type*> types() const;
 
  private:
   struct Impl;
