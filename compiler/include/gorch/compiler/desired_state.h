@@ -66,4 +66,8 @@ struct DesiredState {
   std::string ToJson() const;
 };
 
+// Paths of the values in object that defaulting filled in ("spec.replicas"),
+// outermost only, in document order.
+std::vector<std::string> DefaultedPaths(const lang::Value& object);
+
 }  // namespace gorch::compiler

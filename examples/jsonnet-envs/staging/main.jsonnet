@@ -1,0 +1,2 @@
+local lib = import '../lib/app.libsonnet';
+lib.app('staging', replicas=1)
