@@ -28,12 +28,10 @@ std::string Sha256Hex(std::string_view data) {
   return out;
 }
 
-namespace {
-
 // Creation order among kinds that do not depend on each other, as kubectl and
 // Helm install them: namespaces and cluster config first, then what pods use,
 // then services, then workloads, then what points at workloads.
-int KindRank(std::string_view kind) {
+int CreationRank(std::string_view kind) {
   static const std::map<std::string_view, int> kRank = {
       {"Namespace", 0}, {"CustomResourceDefinition", 1}, {"PriorityClass", 2},
       {"StorageClass", 2}, {"PersistentVolume", 2}, {"ClusterRole", 3},
@@ -47,6 +45,8 @@ int KindRank(std::string_view kind) {
   auto it = kRank.find(kind);
   return it == kRank.end() ? 7 : it->second;
 }
+
+namespace {
 
 std::string StringAt(const Value& v, std::string_view dotted) {
   const Value* f = v.FindPath(dotted);
@@ -377,7 +377,7 @@ void GraphBuilder::Order() {
     ++pending[e.from];
   }
   auto later = [&](size_t a, size_t b) {
-    int ra = KindRank(state_.resources[a].id.kind), rb = KindRank(state_.resources[b].id.kind);
+    int ra = CreationRank(state_.resources[a].id.kind), rb = CreationRank(state_.resources[b].id.kind);
     if (ra != rb) return ra > rb;
     return b < a;  // resources are sorted by id
   };

@@ -66,6 +66,11 @@ struct DesiredState {
   std::string ToJson() const;
 };
 
+// Creation rank of a kind among kinds that do not depend on each other (lower
+// first): Namespace 0, cluster config, ServiceAccounts, ConfigMaps/Secrets, PVCs,
+// Services, workloads, then Ingress/HPA/PDB. Deletion runs in reverse.
+int CreationRank(std::string_view kind);
+
 // Paths of the values in object that defaulting filled in ("spec.replicas"),
 // outermost only, in document order.
 std::vector<std::string> DefaultedPaths(const lang::Value& object);
