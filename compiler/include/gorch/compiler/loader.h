@@ -29,7 +29,10 @@ struct LoadOptions {
 // One manifest: a top-level map, with where it starts.
 struct Manifest {
   lang::Value doc;
-  lang::SourcePos pos;  // file:line:col where the document starts
+  // Where the manifest starts: for YAML the position of its top-level map (its
+  // first key, or the '{'); for an item of a `kind: List`, that item's map; for
+  // Jsonnet the .jsonnet file with line 0 (its output has no positions).
+  lang::SourcePos pos;
 };
 
 // Loads every manifest file of the source (*.yaml, *.yml, *.json, *.jsonnet),
@@ -43,7 +46,24 @@ std::vector<Manifest> LoadManifests(const Source& source, const LoadOptions& opt
                                     lang::Diagnostics& diags);
 
 // Parses one YAML or JSON text (possibly multi-document) as file_name.
+// Positions are 1-based; columns count bytes (as yaml-cpp does). Scalars resolve
+// as Kubernetes' YAML does (go-yaml v2, YAML 1.1): plain yes/no/on/off/y/n/true/
+// false in their accepted spellings are bools, ~/null/empty are null, 0x/0o/0
+// prefixed ints, .inf/.nan floats; quoted scalars are strings; !!str, !!int,
+// !!float, !!bool, !!null tags are honoured. Map keys keep their text. Merge
+// keys (<<) are supported; explicit keys win over merged ones.
+// Thread-safe (no shared state).
 std::vector<Manifest> ParseYaml(std::string_view file_name, std::string_view text,
                                 const LoadOptions& options, lang::Diagnostics& diags);
+
+// Evaluates the Jsonnet file `path` of source in a child process (killed after
+// options.jsonnet_timeout_ms), with options.ext_strs as std.extVar()s. Imports
+// resolve inside the source, relative to the importing file, then in
+// options.jpaths (relative to the source root; an absolute jpath is a local
+// directory). The output may be a manifest, an array of them, or an object
+// whose fields are (recursively) manifests or arrays of them; nulls are
+// skipped. Errors are reported at the location Jsonnet gives (file:line:col).
+std::vector<Manifest> LoadJsonnet(const Source& source, const std::string& path,
+                                  const LoadOptions& options, lang::Diagnostics& diags);
 
 }  // namespace gorch::compiler
