@@ -469,7 +469,7 @@ std::vector<Manifest> LoadJsonnet(const Source& source, const std::string& path,
   Result<std::string> code = source.ReadFile(path, options.max_file_bytes);
   if (!code.ok()) {
     diags.Error(file_pos, code.status().IsResourceExhausted() ? internal::kCodeFileTooLarge : internal::kCodeFileRead,
-                code.status().message());
+                internal::MessageWithoutPath(code.status().message(), shown));
     return out;
   }
   if (size_t bad = internal::FindInvalidUtf8(*code); bad != std::string::npos) {

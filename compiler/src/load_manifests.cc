@@ -38,6 +38,13 @@ void AppendManifest(lang::Value doc, std::string_view what, std::vector<Manifest
   out.push_back(Manifest{std::move(doc), pos});
 }
 
+std::string MessageWithoutPath(const std::string& message, const std::string& shown) {
+  if (message.compare(0, shown.size(), shown) != 0) return message;
+  if (message.compare(shown.size(), 2, ": ") == 0) return message.substr(shown.size() + 2);
+  if (message.compare(shown.size(), 1, " ") == 0) return "file" + message.substr(shown.size());
+  return message;
+}
+
 size_t FindInvalidUtf8(std::string_view text) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
@@ -120,7 +127,8 @@ void LoadOneFile(const Source& source, const std::string& path, const LoadOption
     Result<std::string> text = source.ReadFile(path, options.max_file_bytes);
     if (!text.ok()) {
       const char* code = text.status().IsResourceExhausted() ? internal::kCodeFileTooLarge : internal::kCodeFileRead;
-      result.diags.Error({lang::InternFileName(shown), 0, 0}, code, text.status().message());
+      result.diags.Error({lang::InternFileName(shown), 0, 0}, code,
+                         internal::MessageWithoutPath(text.status().message(), shown));
       return;
     }
     result.manifests = ParseYaml(shown, *text, options, result.diags);

@@ -33,6 +33,10 @@ inline constexpr const char* kCodeInternal = "internal";
 void AppendManifest(lang::Value doc, std::string_view what, std::vector<Manifest>& out,
                     lang::Diagnostics& diags);
 
+// A Source's error message for a diagnostic already placed at file `shown`:
+// "shown: no such file" -> "no such file", "shown is 9 bytes..." -> "file is 9 bytes...".
+std::string MessageWithoutPath(const std::string& message, const std::string& shown);
+
 // Offset of the first byte of text that is not part of valid UTF-8 (overlong
 // forms, surrogates and code points above U+10FFFF are invalid); npos if none.
 size_t FindInvalidUtf8(std::string_view text);

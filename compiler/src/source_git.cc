@@ -196,7 +196,9 @@ Result<std::unique_ptr<Source>> OpenGitSource(const std::string& repo_path, cons
   auto* commit = reinterpret_cast<git_commit*>(commit_obj.get());
   const std::string commit_id = OidString(git_commit_id(commit));
 
-  auto clean = internal::NormalizeRelativePath(subdir);
+  // A leading '/' means the repository's root, as in "--path /deploy".
+  const size_t start = std::min(subdir.find_first_not_of('/'), subdir.size());
+  auto clean = internal::NormalizeRelativePath(std::string_view(subdir).substr(start));
   if (!clean) return Status::InvalidArgument("subdirectory must be a path inside the repository: '" + subdir + "'");
   TreePtr tree;
   GORCH_RETURN_IF_ERROR(SubTree(repo.get(), commit, *clean, commit_id, tree));
