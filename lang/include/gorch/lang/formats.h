@@ -43,7 +43,7 @@ std::optional<StringFormat> ParseFormatName(std::string_view name);
 // Whole-string match of `text` against the ECMAScript regex `pattern` (as in
 // `string(pattern: "...")` and `s.matches(re)`). Compiled regexes are cached per
 // thread. Returns false with *error set (if not null) when the pattern does not
-// compile or the input is too long to match safely (over 64 KiB); on a plain
+// compile or the input is too long to match safely (over 4 KiB); on a plain
 // mismatch *error is left empty.
 bool MatchesPattern(std::string_view pattern, std::string_view text, std::string* error);
 
