@@ -1,0 +1,190 @@
+// The store over etcd's v3 gRPC API.
+#include "gorch/store/etcd_store.h"
+
+#include "etcd_conn.h"
+
+namespace gorch::store {
+namespace {
+
+namespace pb = etcdserverpb;
+using internal::EtcdConnection;
+using internal::EtcdEndpoint;
+using internal::FromPb;
+using internal::ToPb;
+
+class EtcdStore : public Store {
+ public:
+  explicit EtcdStore(std::shared_ptr<EtcdConnection> conn) : conn_(std::move(conn)) {}
+
+  // Asks each endpoint for its status until one answers within dial_timeout.
+  Status Dial() {
+    grpc::Status last;
+    std::string address;
+    for (size_t i = 0; i < conn_->size(); ++i) {
+      EtcdEndpoint& ep = conn_->Current();
+      auto ctx = conn_->Context(conn_->options().dial_timeout);
+      pb::StatusRequest req;
+      pb::StatusResponse resp;
+      last = ep.maintenance->Status(ctx.get(), req, &resp);
+      if (last.ok()) return Status::Ok();
+      address = ep.address;
+      conn_->Rotate();
+    }
+    Status s = EtcdConnection::FromGrpc(last, address);
+    return Status::Unavailable("cannot reach etcd at " + conn_->options().endpoints + ": " + s.message());
+  }
+
+ protected:
+  Result<RangeResponse> DoRange(const RangeRequest& req) override {
+    pb::RangeRequest in;
+    ToPb(req, &in);
+    pb::RangeResponse out;
+    GORCH_RETURN_IF_ERROR(conn_->Call(true, [&](EtcdEndpoint& ep, grpc::ClientContext* ctx) {
+      return ep.kv->Range(ctx, in, &out);
+    }));
+    return FromPb(out);
+  }
+
+  Result<PutResponse> DoPut(const PutRequest& req) override {
+    pb::PutRequest in;
+    ToPb(req, &in);
+    pb::PutResponse out;
+    GORCH_RETURN_IF_ERROR(conn_->Call(false, [&](EtcdEndpoint& ep, grpc::ClientContext* ctx) {
+      return ep.kv->Put(ctx, in, &out);
+    }));
+    return FromPb(out);
+  }
+
+  Result<DeleteResponse> DoDelete(const DeleteRequest& req) override {
+    pb::DeleteRangeRequest in;
+    ToPb(req, &in);
+    pb::DeleteRangeResponse out;
+    GORCH_RETURN_IF_ERROR(conn_->Call(false, [&](EtcdEndpoint& ep, grpc::ClientContext* ctx) {
+      return ep.kv->DeleteRange(ctx, in, &out);
+    }));
+    return FromPb(out);
+  }
+
+  Result<TxnResponse> DoTxn(const TxnRequest& req) override {
+    pb::TxnRequest in;
+    ToPb(req, &in);
+    pb::TxnResponse out;
+    GORCH_RETURN_IF_ERROR(conn_->Call(false, [&](EtcdEndpoint& ep, grpc::ClientContext* ctx) {
+      return ep.kv->Txn(ctx, in, &out);
+    }));
+    return FromPb(out);
+  }
+
+  Result<std::unique_ptr<WatchStream>> DoWatch(const WatchRequest& req) override {
+    return internal::StartEtcdWatch(conn_, req);
+  }
+
+  Status DoCompact(int64_t revision) override {
+    pb::CompactionRequest in;
+    in.set_revision(revision);
+    in.set_physical(true);
+    pb::CompactionResponse out;
+    return conn_->Call(false, [&](EtcdEndpoint& ep, grpc::ClientContext* ctx) {
+      return ep.kv->Compact(ctx, in, &out);
+    });
+  }
+
+  Result<LeaseGrantResponse> DoLeaseGrant(int64_t ttl_seconds, int64_t id) override {
+    pb::LeaseGrantRequest in;
+    in.set_ttl(ttl_seconds);
+    in.set_id(id);
+    pb::LeaseGrantResponse out;
+    GORCH_RETURN_IF_ERROR(conn_->Call(false, [&](EtcdEndpoint& ep, grpc::ClientContext* ctx) {
+      return ep.lease->LeaseGrant(ctx, in, &out);
+    }));
+    if (!out.error().empty()) return Status::FailedPrecondition("etcd: lease grant: " + out.error());
+    return LeaseGrantResponse{out.id(), out.ttl()};
+  }
+
+  // One round on a LeaseKeepAlive stream.
+  Result<int64_t> DoLeaseKeepAlive(int64_t id) override {
+    pb::LeaseKeepAliveResponse out;
+    GORCH_RETURN_IF_ERROR(conn_->Call(true, [&](EtcdEndpoint& ep, grpc::ClientContext* ctx) {
+      auto stream = ep.lease->LeaseKeepAlive(ctx);
+      pb::LeaseKeepAliveRequest in;
+      in.set_id(id);
+      bool ok = stream->Write(in) && stream->WritesDone() && stream->Read(&out);
+      if (ok) ctx->TryCancel();  // we have our one answer
+      grpc::Status s = stream->Finish();
+      return ok ? grpc::Status::OK : s;
+    }));
+    if (out.ttl() <= 0) return LeaseNotFound(id);
+    return out.ttl();
+  }
+
+  Status DoLeaseRevoke(int64_t id) override {
+    pb::LeaseRevokeRequest in;
+    in.set_id(id);
+    pb::LeaseRevokeResponse out;
+    return conn_->Call(false, [&](EtcdEndpoint& ep, grpc::ClientContext* ctx) {
+      return ep.lease->LeaseRevoke(ctx, in, &out);
+    });
+  }
+
+  Result<LeaseInfo> DoLeaseTimeToLive(int64_t id, bool with_keys) override {
+    pb::LeaseTimeToLiveRequest in;
+    in.set_id(id);
+    in.set_keys(with_keys);
+    pb::LeaseTimeToLiveResponse out;
+    GORCH_RETURN_IF_ERROR(conn_->Call(true, [&](EtcdEndpoint& ep, grpc::ClientContext* ctx) {
+      return ep.lease->LeaseTimeToLive(ctx, in, &out);
+    }));
+    if (out.ttl() < 0) return LeaseNotFound(id);
+    LeaseInfo info;
+    info.id = out.id();
+    info.ttl = out.ttl();
+    info.granted_ttl = out.grantedttl();
+    for (const std::string& k : out.keys()) info.keys.push_back(k);
+    return info;
+  }
+
+  Result<StoreStats> DoStats() override {
+    pb::StatusResponse status;
+    GORCH_RETURN_IF_ERROR(conn_->Call(true, [&](EtcdEndpoint& ep, grpc::ClientContext* ctx) {
+      return ep.maintenance->Status(ctx, pb::StatusRequest(), &status);
+    }));
+    auto count = DoRange([] {
+      RangeRequest r = RangeRequest::Prefix("");
+      r.count_only = true;
+      return r;
+    }());
+    if (!count.ok()) return count.status();
+    pb::LeaseLeasesResponse leases;
+    GORCH_RETURN_IF_ERROR(conn_->Call(true, [&](EtcdEndpoint& ep, grpc::ClientContext* ctx) {
+      return ep.lease->LeaseLeases(ctx, pb::LeaseLeasesRequest(), &leases);
+    }));
+    StoreStats s;
+    s.backend = "etcd " + status.version();
+    s.location = conn_->options().endpoints;
+    s.revision = count->revision;
+    s.compact_revision = -1;
+    s.keys = count->count;
+    s.size_bytes = status.dbsize();
+    s.leases = leases.leases_size();
+    return s;
+  }
+
+ private:
+  static Status LeaseNotFound(int64_t id) {
+    return Status::NotFound("lease " + std::to_string(id) + " not found (or expired)");
+  }
+
+  std::shared_ptr<EtcdConnection> conn_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenEtcdStore(const EtcdOptions& options) {
+  auto conn = EtcdConnection::Create(options);
+  if (!conn.ok()) return conn.status();
+  auto store = std::make_unique<EtcdStore>(std::move(*conn));
+  if (options.dial_timeout.count() > 0) GORCH_RETURN_IF_ERROR(store->Dial());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace gorch::store

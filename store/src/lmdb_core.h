@@ -1,0 +1,86 @@
+// The LMDB environment and what its readers share: the read-transaction pool, the
+// lock that map growth takes, and the commit notification that watches wait on.
+// Owned jointly by the store and its watch streams (a stream may outlive the store).
+#pragma once
+
+#include <lmdb.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <shared_mutex>
+#include <utility>
+#include <vector>
+
+#include "gorch/base/status.h"
+#include "gorch/store/lmdb_store.h"
+#include "lmdb_env.h"
+#include "lmdb_read.h"
+
+namespace gorch::store::internal {
+
+class LmdbCore {
+ public:
+  explicit LmdbCore(LmdbOptions options) : options_(std::move(options)) {}
+  ~LmdbCore();
+  LmdbCore(const LmdbCore&) = delete;
+  LmdbCore& operator=(const LmdbCore&) = delete;
+
+  // Locks the directory, opens (or initialises) the environment and its tables,
+  // checks the format version and, if asked, verifies every record. Fills *meta
+  // and *leases (id, granted TTL) with what is on disk.
+  Status Open(MetaState* meta, std::vector<std::pair<int64_t, int64_t>>* leases);
+
+  // A read-only snapshot; holds off map growth while it lives.
+  class ReadTxn {
+   public:
+    ReadTxn(LmdbCore* core, MDB_txn* txn, std::shared_lock<std::shared_mutex> lock)
+        : core_(core), txn_(txn), lock_(std::move(lock)) {}
+    ReadTxn(ReadTxn&& o) noexcept : core_(o.core_), txn_(std::exchange(o.txn_, nullptr)), lock_(std::move(o.lock_)) {}
+    ReadTxn& operator=(ReadTxn&&) = delete;
+    ~ReadTxn();
+    MDB_txn* get() const { return txn_; }
+
+   private:
+    LmdbCore* core_;
+    MDB_txn* txn_;
+    std::shared_lock<std::shared_mutex> lock_;
+  };
+  Result<ReadTxn> BeginRead();
+
+  // Doubles the map (up to options.max_map_bytes). Only the committer calls this,
+  // with no write transaction open. ResourceExhausted at the maximum.
+  Status Grow();
+
+  const LmdbOptions& options() const { return options_; }
+  MDB_env* env() const { return env_; }
+  const Tables& tables() const { return tables_; }
+  size_t map_bytes() const { return map_bytes_.load(); }
+
+  // The newest committed revision, published after each commit and before its
+  // writers are acknowledged. Watches wait on watch_cv for it to move.
+  std::atomic<int64_t> committed_revision{0};
+  std::atomic<bool> closed{false};
+  std::mutex watch_mu;
+  std::condition_variable watch_cv;
+
+ private:
+  Status LockDirectory();
+  Status OpenEnvironment();
+  Status OpenTables(MetaState* meta);
+  Status Verify(const MetaState& meta);
+  Status LoadLeases(std::vector<std::pair<int64_t, int64_t>>* leases);
+  void ReleaseRead(MDB_txn* txn);
+
+  const LmdbOptions options_;
+  MDB_env* env_ = nullptr;
+  Tables tables_;
+  int lock_fd_ = -1;
+  std::atomic<size_t> map_bytes_{0};
+  std::shared_mutex map_mu_;  // shared: any read txn; exclusive: map growth
+  std::mutex pool_mu_;
+  std::vector<MDB_txn*> pool_;  // reset read txns, ready to renew
+};
+
+}  // namespace gorch::store::internal

@@ -1,0 +1,362 @@
+// The LMDB store: the Store interface over LmdbCore, the group committer, and the
+// lease table kept in memory with its reaper.
+#include "gorch/store/lmdb_store.h"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+#include "lmdb_apply.h"
+#include "lmdb_core.h"
+#include "lmdb_watch.h"
+
+namespace gorch::store {
+namespace {
+
+using internal::BatchWriter;
+using internal::LeaseChange;
+using internal::LmdbCore;
+using internal::MetaState;
+using internal::PendingWrite;
+
+// A batch stops growing at this many request bytes, to keep one LMDB transaction's
+// dirty pages well inside its limit.
+constexpr size_t kMaxBatchBytes = 64u << 20;
+
+class LmdbStore : public Store {
+ public:
+  LmdbStore(std::shared_ptr<LmdbCore> core, const MetaState& meta,
+            const std::vector<std::pair<int64_t, int64_t>>& leases)
+      : core_(std::move(core)),
+        clock_(core_->options().clock ? core_->options().clock : SystemClock()),
+        meta_(meta),
+        rng_(std::random_device{}()) {
+    const int64_t now = clock_->NowMillis();
+    // As etcd does on recovery: every lease gets its full TTL again.
+    for (auto [id, ttl] : leases) leases_[id] = LeaseState{ttl, now + ttl * 1000};
+    committer_ = std::thread([this] { CommitterLoop(); });
+    reaper_ = std::thread([this] { ReaperLoop(); });
+  }
+
+  ~LmdbStore() override {
+    {
+      std::lock_guard<std::mutex> l(reaper_mu_);
+      reaper_stop_ = true;
+    }
+    reaper_cv_.notify_all();
+    reaper_.join();
+    {
+      std::lock_guard<std::mutex> l(queue_mu_);
+      stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    committer_.join();
+    {
+      std::lock_guard<std::mutex> l(core_->watch_mu);
+      core_->closed.store(true);
+    }
+    core_->watch_cv.notify_all();
+  }
+
+ protected:
+  Result<RangeResponse> DoRange(const RangeRequest& req) override {
+    auto txn = core_->BeginRead();
+    if (!txn.ok()) return txn.status();
+    MetaState meta;
+    GORCH_RETURN_IF_ERROR(internal::ReadMeta(txn->get(), core_->tables(), &meta));
+    RangeResponse out;
+    GORCH_RETURN_IF_ERROR(internal::ReadRange(txn->get(), core_->tables(), req, meta, &out));
+    return out;
+  }
+
+  Result<PutResponse> DoPut(const PutRequest& req) override {
+    TxnRequest txn;
+    txn.success.push_back(Op{req});
+    auto r = RunTxn(txn, req.key.size() + req.value.size());
+    if (!r.ok()) return r.status();
+    return std::get<PutResponse>(std::move(r->responses.front().response));
+  }
+
+  Result<DeleteResponse> DoDelete(const DeleteRequest& req) override {
+    TxnRequest txn;
+    txn.success.push_back(Op{req});
+    auto r = RunTxn(txn, req.key.size() + req.range_end.size());
+    if (!r.ok()) return r.status();
+    return std::get<DeleteResponse>(std::move(r->responses.front().response));
+  }
+
+  Result<TxnResponse> DoTxn(const TxnRequest& req) override { return RunTxn(req, kMaxRequestBytes / 16); }
+
+  Result<std::unique_ptr<WatchStream>> DoWatch(const WatchRequest& req) override {
+    int64_t next = req.start_revision > 0 ? req.start_revision : core_->committed_revision.load() + 1;
+    return internal::NewLmdbWatchStream(core_, req, next);
+  }
+
+  Status DoCompact(int64_t revision) override {
+    PendingWrite w;
+    w.kind = PendingWrite::Kind::kCompact;
+    w.compact_revision = revision;
+    GORCH_RETURN_IF_ERROR(Submit(&w));
+    return w.status;
+  }
+
+  Result<LeaseGrantResponse> DoLeaseGrant(int64_t ttl_seconds, int64_t id) override {
+    PendingWrite w;
+    w.kind = PendingWrite::Kind::kLeaseGrant;
+    w.lease_id = id;
+    w.ttl = ttl_seconds;
+    GORCH_RETURN_IF_ERROR(Submit(&w));
+    if (!w.status.ok()) return w.status;
+    return w.grant;
+  }
+
+  Result<int64_t> DoLeaseKeepAlive(int64_t id) override {
+    std::lock_guard<std::mutex> l(lease_mu_);
+    const int64_t now = clock_->NowMillis();
+    auto it = leases_.find(id);
+    if (it == leases_.end() || it->second.expiry_ms <= now) return LeaseNotFound(id);
+    it->second.expiry_ms = now + it->second.ttl * 1000;
+    return it->second.ttl;
+  }
+
+  Status DoLeaseRevoke(int64_t id) override {
+    PendingWrite w;
+    w.kind = PendingWrite::Kind::kLeaseRevoke;
+    w.lease_id = id;
+    GORCH_RETURN_IF_ERROR(Submit(&w));
+    return w.status;
+  }
+
+  Result<LeaseInfo> DoLeaseTimeToLive(int64_t id, bool with_keys) override {
+    LeaseInfo info;
+    {
+      std::lock_guard<std::mutex> l(lease_mu_);
+      const int64_t now = clock_->NowMillis();
+      auto it = leases_.find(id);
+      if (it == leases_.end() || it->second.expiry_ms <= now) return LeaseNotFound(id);
+      info.id = id;
+      info.granted_ttl = it->second.ttl;
+      info.ttl = (it->second.expiry_ms - now) / 1000;
+    }
+    if (with_keys) {
+      auto txn = core_->BeginRead();
+      if (!txn.ok()) return txn.status();
+      GORCH_RETURN_IF_ERROR(internal::ReadLeaseKeys(txn->get(), core_->tables(), id, &info.keys));
+    }
+    return info;
+  }
+
+  Result<StoreStats> DoStats() override {
+    auto txn = core_->BeginRead();
+    if (!txn.ok()) return txn.status();
+    MetaState meta;
+    GORCH_RETURN_IF_ERROR(internal::ReadMeta(txn->get(), core_->tables(), &meta));
+    MDB_stat kv_stat, env_stat;
+    int rc = mdb_stat(txn->get(), core_->tables().kv, &kv_stat);
+    if (rc == 0) rc = mdb_env_stat(core_->env(), &env_stat);
+    if (rc != 0) return internal::MdbError(rc, "stats");
+    MDB_envinfo info;
+    mdb_env_info(core_->env(), &info);
+    StoreStats s;
+    s.backend = "lmdb";
+    s.location = core_->options().dir;
+    s.revision = meta.revision;
+    s.compact_revision = meta.compact_revision;
+    s.keys = int64_t(kv_stat.ms_entries);
+    s.size_bytes = int64_t(info.me_last_pgno + 1) * env_stat.ms_psize;
+    std::lock_guard<std::mutex> l(lease_mu_);
+    s.leases = int64_t(leases_.size());
+    return s;
+  }
+
+ private:
+  struct LeaseState {
+    int64_t ttl = 0;        // seconds granted
+    int64_t expiry_ms = 0;  // on clock_
+  };
+
+  static Status LeaseNotFound(int64_t id) {
+    return Status::NotFound("lease " + std::to_string(id) + " not found (or expired)");
+  }
+
+  Result<TxnResponse> RunTxn(const TxnRequest& txn, size_t bytes) {
+    PendingWrite w;
+    w.kind = PendingWrite::Kind::kTxn;
+    w.txn = &txn;
+    w.bytes = bytes;
+    GORCH_RETURN_IF_ERROR(Submit(&w));
+    if (!w.status.ok()) return w.status;
+    return std::move(w.txn_response);
+  }
+
+  // Queues `w` for the committer and waits until its batch is durable (or failed).
+  Status Submit(PendingWrite* w) {
+    std::future<void> done = w->done.get_future();
+    {
+      std::lock_guard<std::mutex> l(queue_mu_);
+      if (stopping_) return Status::Unavailable("store " + core_->options().dir + " is closing");
+      queue_.push_back(w);
+    }
+    queue_cv_.notify_one();
+    done.wait();
+    return Status::Ok();
+  }
+
+  void CommitterLoop() {
+    const size_t max_batch = std::max<size_t>(1, core_->options().max_batch);
+    for (;;) {
+      std::vector<PendingWrite*> batch;
+      {
+        std::unique_lock<std::mutex> l(queue_mu_);
+        queue_cv_.wait(l, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, and everything queued is done
+        size_t bytes = 0;
+        while (!queue_.empty() && batch.size() < max_batch && bytes < kMaxBatchBytes) {
+          bytes += queue_.front()->bytes;
+          batch.push_back(queue_.front());
+          queue_.pop_front();
+        }
+      }
+      CommitBatch(batch);
+    }
+  }
+
+  // Applies the batch in one LMDB transaction and commits it (one fsync); grows the
+  // map and retries from scratch if it filled up. Acknowledges every write after.
+  void CommitBatch(const std::vector<PendingWrite*>& batch) {
+    Status status;
+    MetaState meta;
+    std::vector<LeaseChange> lease_changes;
+    for (;;) {
+      MDB_txn* txn = nullptr;
+      int rc = mdb_txn_begin(core_->env(), nullptr, 0, &txn);
+      if (rc != 0) {
+        status = internal::MdbError(rc, "begin write transaction");
+        break;
+      }
+      BatchWriter writer(txn, core_->tables(), meta_, [this](int64_t id) { return LeaseExpired(id); }, &rng_);
+      Status s;
+      for (PendingWrite* w : batch) {
+        s = writer.Apply(w);
+        if (!s.ok()) break;
+      }
+      if (s.ok()) s = writer.Finish();
+      bool map_full = false;
+      if (s.ok()) {
+        rc = mdb_txn_commit(txn);  // fsyncs unless options.sync is false
+        if (rc != 0) s = internal::MdbError(rc, "commit");
+        map_full = rc == MDB_MAP_FULL;
+      } else {
+        mdb_txn_abort(txn);
+        map_full = writer.last_mdb_rc() == MDB_MAP_FULL;
+      }
+      if (s.ok()) {
+        meta = writer.meta();
+        lease_changes = writer.lease_changes();
+        break;
+      }
+      if (map_full) {
+        Status grown = core_->Grow();
+        if (grown.ok()) continue;
+        s = grown;
+      }
+      status = s;
+      break;
+    }
+    if (status.ok()) {
+      Publish(meta, lease_changes);
+    } else {
+      for (PendingWrite* w : batch) w->status = status;
+    }
+    for (PendingWrite* w : batch) w->done.set_value();
+  }
+
+  void Publish(const MetaState& meta, const std::vector<LeaseChange>& lease_changes) {
+    const bool moved = meta.revision != meta_.revision;
+    meta_ = meta;
+    if (!lease_changes.empty()) {
+      std::lock_guard<std::mutex> l(lease_mu_);
+      const int64_t now = clock_->NowMillis();
+      for (const LeaseChange& c : lease_changes) {
+        if (c.ttl > 0) {
+          leases_[c.id] = LeaseState{c.ttl, now + c.ttl * 1000};
+        } else {
+          leases_.erase(c.id);
+        }
+      }
+    }
+    if (moved) {
+      {
+        std::lock_guard<std::mutex> l(core_->watch_mu);
+        core_->committed_revision.store(meta_.revision);
+      }
+      core_->watch_cv.notify_all();
+    }
+  }
+
+  bool LeaseExpired(int64_t id) {
+    std::lock_guard<std::mutex> l(lease_mu_);
+    auto it = leases_.find(id);
+    return it == leases_.end() || it->second.expiry_ms <= clock_->NowMillis();
+  }
+
+  // Every lease_check_interval: revokes (through the committer, one write each, with
+  // delete events for its keys) every lease whose time is up.
+  void ReaperLoop() {
+    std::unique_lock<std::mutex> l(reaper_mu_);
+    while (!reaper_stop_) {
+      reaper_cv_.wait_for(l, core_->options().lease_check_interval, [&] { return reaper_stop_; });
+      if (reaper_stop_) break;
+      l.unlock();
+      std::vector<int64_t> expired;
+      {
+        std::lock_guard<std::mutex> ll(lease_mu_);
+        const int64_t now = clock_->NowMillis();
+        for (const auto& [id, st] : leases_) {
+          if (st.expiry_ms <= now) expired.push_back(id);
+        }
+      }
+      for (int64_t id : expired) {
+        PendingWrite w;
+        w.kind = PendingWrite::Kind::kLeaseExpire;
+        w.lease_id = id;
+        Submit(&w);  // a failure leaves the lease for the next round
+      }
+      l.lock();
+    }
+  }
+
+  std::shared_ptr<LmdbCore> core_;
+  std::shared_ptr<Clock> clock_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<PendingWrite*> queue_;
+  bool stopping_ = false;
+  std::thread committer_;
+  MetaState meta_;       // committer thread only
+  std::mt19937_64 rng_;  // committer thread only (lease ids)
+
+  std::mutex lease_mu_;
+  std::unordered_map<int64_t, LeaseState> leases_;
+
+  std::mutex reaper_mu_;
+  std::condition_variable reaper_cv_;
+  bool reaper_stop_ = false;
+  std::thread reaper_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenLmdbStore(const LmdbOptions& options) {
+  auto core = std::make_shared<LmdbCore>(options);
+  MetaState meta;
+  std::vector<std::pair<int64_t, int64_t>> leases;
+  GORCH_RETURN_IF_ERROR(core->Open(&meta, &leases));
+  return std::unique_ptr<Store>(new LmdbStore(std::move(core), meta, leases));
+}
+
+}  // namespace gorch::store
