@@ -30,8 +30,12 @@ namespace {
 
 // How a token reads in a message: 'foo', end of file, character '#'.
 std::string DescribeToken(const antlr4::Token* t) {
-  if (!t || t->getType() == antlr4::Token::EOF) return "end of file";
+  if (!t) return "end of file";
   std::string text = t->getText();
+  // A piece of a split file ends with an EOF token that has the text of the
+  // next declaration's keyword.
+  if (t->getType() == antlr4::Token::EOF)
+    return text.empty() || text == "<EOF>" ? "end of file" : "'" + text + "'";
   if (t->getType() == GorchLexer::BAD_CHAR) {
     unsigned char c = text.empty() ? 0 : static_cast<unsigned char>(text[0]);
     if (c < 0x20 || c == 0x7f) {
@@ -52,7 +56,23 @@ std::string DescribeExpected(GorchParser* parser) {
   } catch (const std::exception&) {
     return "";
   }
-  if (expected.size() == 0 || expected.size() > 6) return "";
+  if (expected.size() == 0) return "";
+  auto has = [&](size_t type) { return expected.contains(static_cast<ssize_t>(type)); };
+  bool name = has(GorchParser::IDENT);
+  bool str = has(GorchParser::STRING);
+  if (name && str && has(GorchParser::INT)) return "; expected an expression";
+  if (name && str && expected.size() <= 8) return "; expected a type";
+  if (expected.size() > 6) {
+    // At the very end, what is missing is most likely a closing bracket.
+    if (parser->getCurrentToken()->getType() == antlr4::Token::EOF) {
+      for (const char* close : {"'}'", "')'", "']'"}) {
+        for (size_t type : expected.toList())
+          if (parser->getVocabulary().getLiteralName(type) == close)
+            return std::string("; expected ") + close;
+      }
+    }
+    return "";
+  }
   std::vector<std::string> names;
   for (size_t type : expected.toList()) {
     switch (type) {
@@ -80,22 +100,25 @@ std::string DescribeExpected(GorchParser* parser) {
 
 class ParseDriver::ErrorListener : public antlr4::BaseErrorListener {
  public:
-  explicit ErrorListener(ParseDriver& driver) : driver_(driver) {}
+  ErrorListener(ParseDriver& driver, Unit& unit) : driver_(driver), unit_(unit) {}
 
   void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* offending, size_t line,
                    size_t char_in_line, const std::string& msg, std::exception_ptr) override {
-    size_t index = offending ? offending->getTokenIndex() : 0;
-    // ANTLR may report twice at one token while recovering; once is enough.
-    if (!driver_.error_tokens_.empty() && driver_.error_tokens_.back() == index) return;
-    driver_.error_tokens_.push_back(index);
+    // The first error of a unit is the real one; later ones are mostly echoes of
+    // the recovery. They still mark the unit as broken.
+    unit_.error_tokens.push_back(offending ? offending->getTokenIndex() : 0);
+    if (unit_.error_tokens.size() > 1) return;
+    ++driver_.syntax_errors_;
     std::string message;
     size_t type = offending ? offending->getType() : antlr4::Token::EOF;
     if (type == GorchLexer::UNTERMINATED_STRING) {
       message = "unterminated string (missing closing '\"' on this line)";
     } else if (type == GorchLexer::UNTERMINATED_COMMENT) {
       message = "unterminated block comment (missing '*/')";
-    } else if (msg.rfind("missing ", 0) == 0) {
-      message = "syntax error: " + msg;
+    } else if (msg.rfind("missing ", 0) == 0 && msg.find(" at ") != std::string::npos) {
+      // ANTLR: "missing ':' at 'int'".
+      std::string what = msg.substr(8, msg.find(" at ") - 8);
+      message = "syntax error: missing " + what + " before " + DescribeToken(offending);
     } else {
       message = "syntax error: unexpected " + DescribeToken(offending);
       if (auto* parser = dynamic_cast<GorchParser*>(recognizer))
@@ -106,7 +129,20 @@ class ParseDriver::ErrorListener : public antlr4::BaseErrorListener {
 
  private:
   ParseDriver& driver_;
+  Unit& unit_;
 };
+
+struct ParseDriver::Piece {
+  std::unique_ptr<antlr4::ListTokenSource> source;
+  std::unique_ptr<antlr4::CommonTokenStream> stream;
+  std::unique_ptr<GorchParser> parser;
+  std::unique_ptr<ErrorListener> listener;
+};
+
+bool ParseDriver::Unit::HasErrorIn(size_t first, size_t last) const {
+  return std::any_of(error_tokens.begin(), error_tokens.end(),
+                     [&](size_t i) { return i >= first && i <= last; });
+}
 
 std::mutex& ParseDriver::Mutex() {
   static std::mutex mu;
@@ -114,7 +150,7 @@ std::mutex& ParseDriver::Mutex() {
 }
 
 ParseDriver::ParseDriver(std::string_view text, PosMap pos, Diagnostics& diags)
-    : pos_(pos), diags_(diags), text_(text), listener_(std::make_unique<ErrorListener>(*this)) {}
+    : pos_(pos), diags_(diags), text_(text) {}
 
 ParseDriver::~ParseDriver() = default;
 
@@ -227,31 +263,86 @@ bool ParseDriver::Prepare() {
   return true;
 }
 
-void ParseDriver::UseFastMode() {
+bool ParseDriver::Parse(Rule rule, bool split_declarations) {
+  if (!Prepare()) return false;
   parser_->removeErrorListeners();
   parser_->setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
   parser_->getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
       antlr4::atn::PredictionMode::SLL);
+  try {
+    antlr4::ParserRuleContext* tree = rule(*parser_);
+    units_.push_back(Unit{tree, tokens_.get(), {}});
+    return true;
+  } catch (const antlr4::ParseCancellationException&) {
+    // A syntax error: parse again, carefully, to report it.
+  }
+  size_t eof = tokens_->getTokens().size() - 1;  // fill() ends with EOF
+  if (!split_declarations) {
+    ParsePiece(rule, 0, eof);
+    return true;
+  }
+  for (auto [begin, end] : SplitDeclarations()) ParsePiece(rule, begin, end);
+  return true;
 }
 
-void ParseDriver::UseCarefulMode() {
-  tokens_->seek(0);
-  parser_->reset();
-  parser_->setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
-  parser_->addErrorListener(listener_.get());
-  parser_->getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+// A declaration starts at `type NAME =`, `kind NAME "..."` or
+// `deprecated NAME "..."`: no other construct has these token sequences (`type`
+// alone is not enough, it is also a field name). Brackets are not counted, so an
+// unclosed record ends at the next declaration.
+std::vector<std::pair<size_t, size_t>> ParseDriver::SplitDeclarations() const {
+  const auto& all = tokens_->getTokens();
+  std::vector<size_t> visible;  // default-channel token indexes, without EOF
+  for (size_t i = 0; i + 1 < all.size(); ++i)
+    if (all[i]->getChannel() == antlr4::Token::DEFAULT_CHANNEL) visible.push_back(i);
+  std::vector<size_t> starts = {0};
+  for (size_t k = 0; k + 2 < visible.size(); ++k) {
+    const antlr4::Token* t = all[visible[k]];
+    const antlr4::Token* name = all[visible[k + 1]];
+    const antlr4::Token* third = all[visible[k + 2]];
+    if (name->getType() != GorchLexer::IDENT) continue;
+    bool start = (t->getType() == GorchLexer::KW_TYPE && third->getText() == "=") ||
+                 ((t->getType() == GorchLexer::KW_KIND || t->getType() == GorchLexer::KW_DEPRECATED) &&
+                  third->getType() == GorchLexer::STRING);
+    if (start && visible[k] != starts.back()) starts.push_back(visible[k]);
+  }
+  std::vector<std::pair<size_t, size_t>> ranges;
+  for (size_t i = 0; i < starts.size(); ++i)
+    ranges.emplace_back(starts[i], i + 1 < starts.size() ? starts[i + 1] : all.size() - 1);
+  return ranges;
+}
+
+// Parses tokens [begin, end) alone; token `end` (the next declaration's keyword,
+// or the real EOF) becomes the piece's EOF.
+void ParseDriver::ParsePiece(Rule rule, size_t begin, size_t end) {
+  const auto& all = tokens_->getTokens();
+  std::vector<std::unique_ptr<antlr4::Token>> copies;
+  for (size_t i = begin; i < end; ++i)
+    copies.push_back(std::make_unique<antlr4::CommonToken>(all[i]));
+  auto eof = std::make_unique<antlr4::CommonToken>(all[end]);
+  eof->setType(antlr4::Token::EOF);
+  eof->setChannel(antlr4::Token::DEFAULT_CHANNEL);
+  copies.push_back(std::move(eof));
+
+  auto piece = std::make_unique<Piece>();
+  piece->source = std::make_unique<antlr4::ListTokenSource>(std::move(copies));
+  piece->stream = std::make_unique<antlr4::CommonTokenStream>(piece->source.get());
+  piece->stream->fill();
+  piece->parser = std::make_unique<GorchParser>(piece->stream.get());
+  units_.push_back(Unit{nullptr, piece->stream.get(), {}});
+  Unit& unit = units_.back();
+  piece->listener = std::make_unique<ErrorListener>(*this, unit);
+  piece->parser->removeErrorListeners();
+  piece->parser->addErrorListener(piece->listener.get());
+  piece->parser->getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
       antlr4::atn::PredictionMode::LL);
+  unit.tree = rule(*piece->parser);
+  pieces_.push_back(std::move(piece));
 }
 
-bool ParseDriver::HasErrorIn(size_t first, size_t last) const {
-  return std::any_of(error_tokens_.begin(), error_tokens_.end(),
-                     [&](size_t i) { return i >= first && i <= last; });
-}
-
-std::string ParseDriver::DocBefore(const antlr4::Token* token) {
-  if (!token || !tokens_) return "";
+std::string ParseDriver::DocBefore(const Unit& unit, const antlr4::Token* token) const {
+  if (!token || !unit.tokens) return "";
   std::vector<antlr4::Token*> hidden =
-      tokens_->getHiddenTokensToLeft(token->getTokenIndex(), antlr4::Token::HIDDEN_CHANNEL);
+      unit.tokens->getHiddenTokensToLeft(token->getTokenIndex(), antlr4::Token::HIDDEN_CHANNEL);
   // Only the run of `///` lines that ends on the line right above the token.
   std::vector<std::string> lines;
   size_t want_line = token->getLine() - 1;

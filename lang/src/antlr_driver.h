@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,25 +39,34 @@ inline constexpr int kMaxNesting = 96;  // brackets, prefix operators, ternaries
 
 class ParseDriver {
  public:
+  // One parse tree and the tokens it was parsed from.
+  struct Unit {
+    antlr4::ParserRuleContext* tree = nullptr;  // of the rule passed to Parse()
+    antlr4::CommonTokenStream* tokens = nullptr;
+    std::vector<size_t> error_tokens;  // indexes in `tokens` where errors were reported
+    // True if an error was reported at a token index in [first, last].
+    bool HasErrorIn(size_t first, size_t last) const;
+  };
+  using Rule = antlr4::ParserRuleContext* (*)(gorch_antlr::GorchParser&);
+
   ParseDriver(std::string_view text, PosMap pos, Diagnostics& diags);
   ~ParseDriver();
 
-  // Parses with `rule` (e.g. &GorchParser::file): first fast (SLL, bail out on
-  // the first error), then, if that failed, again with full LL and error
-  // recovery, reporting every syntax error. Returns null if the text was
-  // rejected before parsing (not UTF-8, too large, nested too deeply).
-  template <typename Ctx>
-  Ctx* Parse(Ctx* (gorch_antlr::GorchParser::*rule)());
+  // Parses the text with `rule`: first fast (SLL, bail out at the first error),
+  // and if that fails, again with full LL and error recovery. In that careful
+  // pass, with split_declarations the text is cut at each top-level declaration
+  // and every piece is parsed alone, so an error cannot swallow the declarations
+  // after it; only the first error of each piece is reported (the rest are
+  // usually its echoes). Returns false if the text was rejected before parsing
+  // (not UTF-8, nested too deeply); the reason is reported.
+  bool Parse(Rule rule, bool split_declarations);
 
-  size_t syntax_errors() const { return error_tokens_.size(); }
-  // Token indexes at which syntax errors were reported.
-  const std::vector<size_t>& error_tokens() const { return error_tokens_; }
-  // True if an error was reported at a token index in [first, last].
-  bool HasErrorIn(size_t first, size_t last) const;
-  // The `///` documentation right before `token`, without the slashes.
-  std::string DocBefore(const antlr4::Token* token);
+  // References stay valid while the driver lives (units are only appended).
+  std::deque<Unit>& units() { return units_; }
+  size_t syntax_errors() const { return syntax_errors_; }
+  // The `///` documentation right before `token` in unit, without the slashes.
+  std::string DocBefore(const Unit& unit, const antlr4::Token* token) const;
   const PosMap& pos() const { return pos_; }
-  antlr4::TokenStream* parser_tokens() { return tokens_.get(); }
   Diagnostics& diags() { return diags_; }
 
   // ANTLR's C++ runtime shares its DFA caches between parser instances without
@@ -65,9 +75,12 @@ class ParseDriver {
 
  private:
   class ErrorListener;
+  struct Piece;  // the token source, stream and parser of one careful unit
+
   bool Prepare();
-  void UseFastMode();
-  void UseCarefulMode();
+  // Token index ranges [begin, end) of the top-level declarations.
+  std::vector<std::pair<size_t, size_t>> SplitDeclarations() const;
+  void ParsePiece(Rule rule, size_t begin, size_t end);
 
   PosMap pos_;
   Diagnostics& diags_;
@@ -76,22 +89,10 @@ class ParseDriver {
   std::unique_ptr<gorch_antlr::GorchLexer> lexer_;
   std::unique_ptr<antlr4::CommonTokenStream> tokens_;
   std::unique_ptr<gorch_antlr::GorchParser> parser_;
-  std::unique_ptr<ErrorListener> listener_;
-  std::vector<size_t> error_tokens_;
+  std::vector<std::unique_ptr<Piece>> pieces_;
+  std::deque<Unit> units_;
+  size_t syntax_errors_ = 0;
 };
-
-template <typename Ctx>
-Ctx* ParseDriver::Parse(Ctx* (gorch_antlr::GorchParser::*rule)()) {
-  if (!Prepare()) return nullptr;
-  UseFastMode();
-  try {
-    return (parser_.get()->*rule)();
-  } catch (const antlr4::ParseCancellationException&) {
-    // Fall through to the careful parse, which reports the errors.
-  }
-  UseCarefulMode();
-  return (parser_.get()->*rule)();
-}
 
 // Decodes the text of a STRING token (with its quotes). Reports a bad escape at
 // its own position and returns false.

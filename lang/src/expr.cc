@@ -148,6 +148,16 @@ void AppendLiteral(std::string& out, const Value& v) {
 
 void Print(std::string& out, const Expr& e, int min_prec);
 
+bool IsIdentifier(std::string_view s) {
+  if (s.empty()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    if (!alpha && !(i > 0 && c >= '0' && c <= '9')) return false;
+  }
+  return true;  // after '.', keywords are field names too
+}
+
 void PrintArgs(std::string& out, const Expr& e, size_t from) {
   out += '(';
   for (size_t i = from; i < e.args.size(); ++i) {
@@ -184,8 +194,14 @@ void PrintInner(std::string& out, const Expr& e) {
     case ExprKind::kIdent: out += e.name; return;
     case ExprKind::kField:
       Print(out, *e.args[0], 9);
-      out += '.';
-      out += e.name;
+      if (IsIdentifier(e.name)) {
+        out += '.';
+        out += e.name;
+      } else {
+        out += '[';
+        AppendQuoted(out, e.name);
+        out += ']';
+      }
       return;
     case ExprKind::kIndex:
       Print(out, *e.args[0], 9);

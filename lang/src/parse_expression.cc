@@ -34,10 +34,11 @@ Result<std::shared_ptr<const Expr>> ParseExpression(std::string_view text, Sourc
     try {
       PosMap pos(start.file, start);
       ParseDriver driver(text, pos, diags);
-      P::ExprOnlyContext* tree = driver.Parse(&P::exprOnly);
-      if (tree && driver.syntax_errors() == 0) {
+      auto rule = [](P& p) -> antlr4::ParserRuleContext* { return p.exprOnly(); };
+      if (driver.Parse(rule, /*split_declarations=*/false) && driver.syntax_errors() == 0) {
+        auto* tree = dynamic_cast<P::ExprOnlyContext*>(driver.units().front().tree);
         internal::ExprBuilder builder(driver.pos(), diags);
-        expr = builder.Build(tree->expr());
+        if (tree) expr = builder.Build(tree->expr());
       }
     } catch (const std::exception& e) {
       diags.Error(start, "internal", std::string("internal parser error: ") + e.what());

@@ -53,7 +53,8 @@ class SchemaBuilder {
   SchemaBuilder(SchemaData& data, ParseDriver& driver)
       : data_(data), driver_(driver), diags_(driver.diags()), exprs_(driver.pos(), diags_) {}
 
-  void BuildFile(P::FileContext* file);
+  // Builds the declarations of one parsed unit (a whole file or one piece).
+  void BuildFile(ParseDriver::Unit& unit);
 
  private:
   struct Built {
@@ -70,7 +71,6 @@ class SchemaBuilder {
   Type* BuildGeneric(P::NamedTermContext* ctx, const std::string& name);
   Type* BuildRecord(P::RecordTypeContext* ctx);
   void BuildField(Type* record, P::FieldContext* ctx);
-  void CheckSeparator(antlr4::ParserRuleContext* member);
   void ApplyRefinement(Type* t, const std::string& type_name, P::RefinementContext* ctx);
   void ApplyNamedArg(Type* t, const std::string& type_name, P::NamedArgContext* arg);
   void BuildConstraints(Type* record, const std::vector<P::ConstraintContext*>& constraints);
@@ -86,6 +86,7 @@ class SchemaBuilder {
   ParseDriver& driver_;
   Diagnostics& diags_;
   ExprBuilder exprs_;
+  ParseDriver::Unit* unit_ = nullptr;
 };
 
 bool SchemaBuilder::Unquote(antlr4::tree::TerminalNode* node, std::string* out) {
@@ -96,7 +97,10 @@ std::shared_ptr<const Expr> SchemaBuilder::BuildExpr(P::ExprContext* ctx) {
   return std::shared_ptr<const Expr>(exprs_.Build(ctx));
 }
 
-void SchemaBuilder::BuildFile(P::FileContext* file) {
+void SchemaBuilder::BuildFile(ParseDriver::Unit& unit) {
+  auto* file = dynamic_cast<P::FileContext*>(unit.tree);
+  if (!file) return;
+  unit_ = &unit;
   for (auto* decl : file->decl()) {
     antlr4::Token* start = decl->getStart();
     antlr4::Token* stop = decl->getStop();
@@ -104,7 +108,7 @@ void SchemaBuilder::BuildFile(P::FileContext* file) {
     size_t last = stop && stop->getTokenIndex() >= first ? stop->getTokenIndex() : first;
     // A declaration that had a syntax error is dropped (the error is reported);
     // remember its name so references to it do not pile up more errors.
-    if (driver_.HasErrorIn(first, last + 1)) {
+    if (unit.HasErrorIn(first, last + 1)) {
       antlr4::tree::TerminalNode* name = nullptr;
       if (decl->typeDecl()) name = decl->typeDecl()->IDENT();
       if (decl->kindDecl()) name = decl->kindDecl()->IDENT();
@@ -469,7 +473,6 @@ Type* SchemaBuilder::BuildRecord(P::RecordTypeContext* ctx) {
   auto members = ctx->member();
   for (size_t i = 0; i < members.size(); ++i) {
     auto* member = members[i];
-    if (i > 0) CheckSeparator(member);
     if (member->ELLIPSIS()) {
       if (i + 1 != members.size())
         Error(member->getStart(), "'...' must be the last member of a record");
@@ -481,27 +484,13 @@ Type* SchemaBuilder::BuildRecord(P::RecordTypeContext* ctx) {
   return record;
 }
 
-// Members are separated by a comma or a line break: `a: int b: int` is an error.
-void SchemaBuilder::CheckSeparator(antlr4::ParserRuleContext* member) {
-  antlr4::Token* start = member->getStart();
-  if (!start || start->getTokenIndex() == 0) return;
-  antlr4::TokenStream* tokens = driver_.parser_tokens();
-  for (size_t i = start->getTokenIndex(); i-- > 0;) {
-    antlr4::Token* t = tokens->get(i);
-    if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
-    if (t->getText() == "," || t->getLine() < start->getLine()) return;
-    Error(start, "members must be separated by a comma or a new line");
-    return;
-  }
-}
-
 void SchemaBuilder::BuildField(Type* record, P::FieldContext* ctx) {
   Field field;
   if (!exprs_.FieldNameText(ctx->fieldName(), &field.name)) return;
   antlr4::Token* name_token = ctx->fieldName()->getStart();
   field.pos = Pos(name_token);
   field.required = ctx->optional == nullptr;
-  field.doc = driver_.DocBefore(name_token);
+  field.doc = driver_.DocBefore(*unit_, name_token);
   field.type = BuildTypeExpr(ctx->typeExpr()).type;
   if (ctx->dflt) {
     field.default_value = BuildExpr(ctx->dflt);
@@ -533,13 +522,14 @@ void ParseSchemaFile(SchemaData& data, std::string_view file_name, std::string_v
   std::lock_guard<std::mutex> lock(ParseDriver::Mutex());
   try {
     ParseDriver driver(text, PosMap(file, {file, 1, 1}), diags);
-    P::FileContext* tree = driver.Parse(&P::file);
-    if (!tree) {
+    auto rule = [](P& p) -> antlr4::ParserRuleContext* { return p.file(); };
+    if (!driver.Parse(rule, /*split_declarations=*/true)) {
       data.had_syntax_errors = true;
       return;
     }
     if (driver.syntax_errors() > 0) data.had_syntax_errors = true;
-    SchemaBuilder(data, driver).BuildFile(tree);
+    SchemaBuilder builder(data, driver);
+    for (auto& unit : driver.units()) builder.BuildFile(unit);
   } catch (const std::exception& e) {
     diags.Error({file, 0, 0}, "internal", std::string("internal parser error: ") + e.what());
   }

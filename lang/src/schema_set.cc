@@ -225,7 +225,9 @@ void SchemaSet::AddFile(std::string_view file_name, std::string_view text, Diagn
                 "schema file added after the schema set was finalized");
     return;
   }
+  size_t errors_before = diags.error_count();
   internal::ParseSchemaFile(*impl_, file_name, text, diags);
+  if (diags.error_count() != errors_before) impl_->had_errors = true;
 }
 
 bool SchemaSet::Finalize(Diagnostics& diags) {
@@ -238,7 +240,7 @@ bool SchemaSet::Finalize(Diagnostics& diags) {
   impl_->finalized = true;
   // References were patched; the placeholders are no longer reachable.
   impl_->unresolved.clear();
-  return diags.error_count() == errors_before;
+  return diags.error_count() == errors_before && !impl_->had_errors;
 }
 
 const KindSchema* SchemaSet::Find(std::string_view api_version, std::string_view kind) const {

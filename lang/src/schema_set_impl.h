@@ -59,6 +59,7 @@ struct SchemaData {
   // are not reported again as unknown.
   std::unordered_set<std::string> broken_names;
   bool had_syntax_errors = false;
+  bool had_errors = false;  // any AddFile reported an error
   bool finalized = false;
 
   Type* any = nullptr;

@@ -131,7 +131,8 @@ class SchemaSet {
   // Finalize(), so files may refer to each other in any order.
   void AddFile(std::string_view file_name, std::string_view text, Diagnostics& diags);
   // Resolves every named type; reports unknown or duplicate names. REQUIRES:
-  // called once, after the last AddFile. Returns false if errors were reported.
+  // called once, after the last AddFile. Returns false if errors were reported
+  // (by Finalize or by any AddFile before it): the set is then incomplete.
   bool Finalize(Diagnostics& diags);
 
   // The schema of a kind at an apiVersion, or null.
