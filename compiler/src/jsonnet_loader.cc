@@ -208,7 +208,8 @@ bool ResolveImport(const Source& source, const LoadOptions& options, std::string
 // kills it when the deadline passes or its output grows past max_output.
 Evaluation Supervise(int fd, pid_t pid, const Source& source, const LoadOptions& options) {
   using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + std::chrono::milliseconds(options.jsonnet_timeout_ms);
+  const auto deadline = options.jsonnet_timeout_ms == 0 ? Clock::time_point::max()
+                                                         : Clock::now() + std::chrono::milliseconds(options.jsonnet_timeout_ms);
   const uint64_t max_output = std::max<uint64_t>(uint64_t{256} << 20, uint64_t{16} * options.max_file_bytes);
   Evaluation result;
   std::string buffer;

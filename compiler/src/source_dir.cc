@@ -27,7 +27,8 @@ class DirectorySource final : public Source {
   std::string commit() const override { return ""; }
   std::string DisplayName() const override { return display_; }
   std::string DisplayPath(const std::string& path) const override {
-    return display_ == "." ? path : display_ + "/" + path;
+    if (display_ == ".") return path;
+    return display_.back() == '/' ? display_ + path : display_ + "/" + path;  // "/" as the root
   }
 
  private:

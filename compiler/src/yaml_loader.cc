@@ -55,10 +55,14 @@ class ValueBuilder final : public YAML::EventHandler {
   // The document finished by the last HandleNextDocument; null if it was empty.
   Value TakeDocument() { return std::move(root_); }
 
-  void OnDocumentStart(const YAML::Mark&) override {
+  void OnDocumentStart(const YAML::Mark& mark) override {
     anchors_.clear();  // yaml-cpp numbers anchors per document
     root_ = Value();
+    document_mark_ = mark;
   }
+  // Where the last document started; yaml-cpp 0.7 can return the same empty
+  // document forever without consuming input (e.g. on a leading ',').
+  const YAML::Mark& document_mark() const { return document_mark_; }
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override;
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override;
@@ -126,6 +130,7 @@ class ValueBuilder final : public YAML::EventHandler {
   std::string last_anchor_name_;
   uint64_t alias_nodes_ = 0;  // across the file's documents
   Value root_;
+  YAML::Mark document_mark_;
 };
 
 void ValueBuilder::OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) {
@@ -325,8 +330,16 @@ std::vector<Manifest> ParseYaml(std::string_view file_name, std::string_view tex
   ValueBuilder builder(file, options, local);
   try {
     YAML::Parser parser(in);
+    int last_start = -1;
     while (parser.HandleNextDocument(builder)) {
       Value doc = builder.TakeDocument();
+      const YAML::Mark& start = builder.document_mark();
+      if (doc.is_null() && start.pos == last_start) {  // no progress: yaml-cpp is stuck
+        const char c = static_cast<size_t>(start.pos) < text.size() ? text[start.pos] : ' ';
+        throw LoadError{{file, static_cast<uint32_t>(start.line + 1), static_cast<uint32_t>(start.column + 1)},
+                        internal::kCodeYamlSyntax, std::string("unexpected '") + c + "'; expected a document"};
+      }
+      last_start = start.pos;
       if (doc.is_null()) continue;  // `---` alone, or comments only
       internal::AppendManifest(std::move(doc), "document", out, local);
     }

@@ -348,6 +348,12 @@ TEST(YamlLoaderTest, MalformedYamlKeepsYamlCppMessageAndPosition) {
   EXPECT_NE(OnlyError(p).find("error[yaml-syntax]"), std::string::npos);
 }
 
+// Found by the fuzzer: yaml-cpp 0.7 returns the same empty document forever on these.
+TEST(YamlLoaderTest, InputsThatStallYamlCppEndInAnError) {
+  EXPECT_EQ(OnlyError(Parse(",,0,,a: {b: 1}\n")), "m.yaml:1:1: error[yaml-syntax]: unexpected ','; expected a document");
+  EXPECT_EQ(OnlyError(Parse("kind: A\n---\n,\n")), "m.yaml:3:1: error[yaml-syntax]: unexpected ','; expected a document");
+}
+
 TEST(YamlLoaderTest, KeysMustBeScalars) {
   EXPECT_EQ(OnlyError(Parse("kind: X\n? [a, b]\n: c\n")),
             "m.yaml:2:3: error[yaml-key]: map keys must be scalars, not a list");
@@ -362,6 +368,14 @@ TEST(YamlLoaderTest, BoolLikeKeysStayTextWithAWarning) {
   EXPECT_FALSE(p.diags.HasErrors());
   EXPECT_EQ(p.diags.all()[0].ToString(),
             "m.yaml:3:3: warning[yaml-bool-key]: key 'on' is read as 'true' by kubectl; quote it to keep it a string");
+}
+
+TEST(YamlLoaderTest, ByteOrderMarkAndCrlfLineEnds) {
+  Parsed p = Parse("\xef\xbb\xbfkind: ConfigMap\r\nmetadata:\r\n  name: crlf\r\n");
+  ASSERT_FALSE(p.diags.HasErrors()) << OnlyError(p);
+  ASSERT_EQ(p.manifests.size(), 1u);
+  EXPECT_EQ(p.manifests[0].doc.FindPath("metadata.name")->as_string(), "crlf");
+  EXPECT_EQ(Where(p.manifests[0].doc.FindPath("metadata.name")), "m.yaml:3:9");
 }
 
 TEST(YamlLoaderTest, JsonIsYaml) {
