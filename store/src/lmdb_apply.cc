@@ -168,7 +168,7 @@ Status BatchWriter::ApplyPut(const PutRequest& p, int64_t rev, PutResponse* out)
   rec.version = prev ? prev->version + 1 : 1;
   rec.lease = p.lease;
   rec.value = p.value;
-  GORCH_RETURN_IF_ERROR(Put(t_.kv, p.key, EncodeKv(rec), "write kv"));
+  GORCH_RETURN_IF_ERROR(Put(t_.kv, p.key, EncodeKv(p.key, rec), "write kv"));
   uint32_t sub = sub_++;
   GORCH_RETURN_IF_ERROR(
       Put(t_.keyrev, p.key, EncodeKeyRev(KeyRevEntry{rev, sub, EventType::kPut}), "write keyrev"));

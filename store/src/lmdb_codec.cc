@@ -27,29 +27,31 @@ uint64_t GetBE(const char* p, int bytes) {
   return v;
 }
 
-uint32_t Crc(std::string_view data) {
+// CRC-32 of `prefix` followed by `data`. zlib takes uInt lengths; records are far
+// below 4 GiB (kMaxRequestBytes).
+uint32_t Crc(std::string_view prefix, std::string_view data) {
   uLong crc = crc32(0L, Z_NULL, 0);
-  // zlib takes uInt lengths; records are far below 4 GiB (kMaxRequestBytes).
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(prefix.data()), static_cast<uInt>(prefix.size()));
   return static_cast<uint32_t>(
       crc32(crc, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
 }
 
-// Writes the CRC of everything after the first 4 bytes into those 4 bytes.
-void SealCrc(std::string* record) {
-  uint32_t crc = Crc(std::string_view(*record).substr(4));
+// Writes the CRC of `prefix` + everything after the first 4 bytes into those 4 bytes.
+void SealCrc(std::string* record, std::string_view prefix = {}) {
+  uint32_t crc = Crc(prefix, std::string_view(*record).substr(4));
   for (int i = 0; i < 4; ++i) (*record)[i] = static_cast<char>((crc >> (8 * i)) & 0xff);
 }
 
-bool CheckCrc(std::string_view record) {
+bool CheckCrc(std::string_view record, std::string_view prefix = {}) {
   if (record.size() < 4) return false;
-  return uint32_t(GetLE(record.data(), 4)) == Crc(record.substr(4));
+  return uint32_t(GetLE(record.data(), 4)) == Crc(prefix, record.substr(4));
 }
 
 constexpr size_t kKvHeader = 4 + 4 * 8;
 
 }  // namespace
 
-std::string EncodeKv(const KvRecord& r) {
+std::string EncodeKv(std::string_view key, const KvRecord& r) {
   std::string out(4, '\0');
   out.reserve(kKvHeader + r.value.size());
   PutLE(&out, r.create_revision, 8);
@@ -57,13 +59,13 @@ std::string EncodeKv(const KvRecord& r) {
   PutLE(&out, r.version, 8);
   PutLE(&out, r.lease, 8);
   out.append(r.value);
-  SealCrc(&out);
+  SealCrc(&out, key);
   return out;
 }
 
-Status DecodeKv(std::string_view data, KvRecord* out) {
+Status DecodeKv(std::string_view key, std::string_view data, KvRecord* out) {
   if (data.size() < kKvHeader) return Status::Corruption("kv record is truncated");
-  if (!CheckCrc(data)) return Status::Corruption("kv record fails its checksum");
+  if (!CheckCrc(data, key)) return Status::Corruption("kv record fails its checksum");
   const char* p = data.data() + 4;
   out->create_revision = int64_t(GetLE(p, 8));
   out->mod_revision = int64_t(GetLE(p + 8, 8));

@@ -13,7 +13,8 @@
 
 namespace gorch::store::internal {
 
-// Table "kv": user key -> the key's newest state.
+// Table "kv": user key -> the key's newest state. The checksum covers the user key
+// too, so a damaged key is caught as well as a damaged value.
 struct KvRecord {
   int64_t create_revision = 0;
   int64_t mod_revision = 0;
@@ -21,8 +22,8 @@ struct KvRecord {
   int64_t lease = 0;
   std::string_view value;
 };
-std::string EncodeKv(const KvRecord& r);
-Status DecodeKv(std::string_view data, KvRecord* out);
+std::string EncodeKv(std::string_view key, const KvRecord& r);
+Status DecodeKv(std::string_view key, std::string_view data, KvRecord* out);
 
 // Table "history": (revision, sub) -> one change. The revision is in the key.
 struct EventRecord {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "lmdb_codec.h"
+#include "lmdb_verify.h"
 
 namespace gorch::store::internal {
 namespace {
@@ -18,27 +19,6 @@ namespace {
 constexpr unsigned kMaxReaders = 1024;
 
 std::string ErrnoText(int err) { return std::strerror(err); }
-
-Status Verified(Status s, const std::string& dir, std::string_view table) {
-  if (s.ok()) return s;
-  if (s.IsCorruption()) {
-    return Status::Corruption("store " + dir + " is damaged: table " + std::string(table) + ": " +
-                              s.message());
-  }
-  return s;
-}
-
-// Walks every record of `dbi`, calling check(key, data) on each.
-template <typename F>
-Status WalkTable(MDB_txn* txn, MDB_dbi dbi, F check) {
-  Cursor c(txn, dbi);
-  if (c.open_rc() != 0) return MdbError(c.open_rc(), "open cursor");
-  MDB_val k, d;
-  int rc = c.Get(&k, &d, MDB_FIRST);
-  for (; rc == 0; rc = c.Get(&k, &d, MDB_NEXT)) GORCH_RETURN_IF_ERROR(check(View(k), View(d)));
-  if (rc != MDB_NOTFOUND) return MdbError(rc, "walk");
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -96,9 +76,9 @@ Status LmdbCore::Grow() {
 Status LmdbCore::Open(MetaState* meta, std::vector<std::pair<int64_t, int64_t>>* leases) {
   if (options_.dir.empty()) return Status::InvalidArgument("store directory is empty");
   GORCH_RETURN_IF_ERROR(LockDirectory());
+  if (options_.verify_on_open) GORCH_RETURN_IF_ERROR(VerifyStoreIsolated(options_.dir));
   GORCH_RETURN_IF_ERROR(OpenEnvironment());
   GORCH_RETURN_IF_ERROR(OpenTables(meta));
-  if (options_.verify_on_open) GORCH_RETURN_IF_ERROR(Verify(*meta));
   GORCH_RETURN_IF_ERROR(LoadLeases(leases));
   committed_revision.store(meta->revision);
   return Status::Ok();
@@ -247,57 +227,22 @@ Status LmdbCore::OpenTables(MetaState* meta) {
   return Status::Ok();
 }
 
-// Decodes every record, so that damage is found here and not half-way through serving.
-Status LmdbCore::Verify(const MetaState& meta) {
-  const std::string& dir = options_.dir;
-  auto txn = BeginRead();
-  if (!txn.ok()) return txn.status();
-  MDB_txn* t = txn->get();
-  Status s = WalkTable(t, tables_.kv, [](std::string_view, std::string_view d) {
-    KvRecord r;
-    return DecodeKv(d, &r);
-  });
-  GORCH_RETURN_IF_ERROR(Verified(s, dir, "kv"));
-  int64_t last_rev = 0;
-  s = WalkTable(t, tables_.history, [&](std::string_view k, std::string_view d) {
-    uint32_t sub = 0;
-    if (!DecodeHistoryKey(k, &last_rev, &sub)) return Status::Corruption("malformed key");
-    EventRecord ev;
-    return DecodeEvent(d, &ev);
-  });
-  GORCH_RETURN_IF_ERROR(Verified(s, dir, "history"));
-  if (last_rev > meta.revision) {
-    return Status::Corruption("store " + dir + " is damaged: history holds revision " +
-                              std::to_string(last_rev) + " beyond the store revision " +
-                              std::to_string(meta.revision));
-  }
-  s = WalkTable(t, tables_.keyrev, [](std::string_view, std::string_view d) {
-    KeyRevEntry e;
-    return DecodeKeyRev(d, &e) ? Status::Ok() : Status::Corruption("malformed entry");
-  });
-  GORCH_RETURN_IF_ERROR(Verified(s, dir, "keyrev"));
-  s = WalkTable(t, tables_.leases, [](std::string_view k, std::string_view d) {
-    int64_t id = 0, ttl = 0;
-    return DecodeLeaseId(k, &id) && DecodeI64(d, &ttl) ? Status::Ok() : Status::Corruption("malformed lease");
-  });
-  GORCH_RETURN_IF_ERROR(Verified(s, dir, "leases"));
-  s = WalkTable(t, tables_.lease_keys, [](std::string_view k, std::string_view) {
-    int64_t id = 0;
-    return DecodeLeaseId(k, &id) ? Status::Ok() : Status::Corruption("malformed lease id");
-  });
-  return Verified(s, dir, "lease_keys");
-}
-
 Status LmdbCore::LoadLeases(std::vector<std::pair<int64_t, int64_t>>* leases) {
   auto txn = BeginRead();
   if (!txn.ok()) return txn.status();
-  Status s = WalkTable(txn->get(), tables_.leases, [&](std::string_view k, std::string_view d) {
+  Cursor c(txn->get(), tables_.leases);
+  if (c.open_rc() != 0) return MdbError(c.open_rc(), "open leases cursor");
+  MDB_val k, d;
+  int rc = c.Get(&k, &d, MDB_FIRST);
+  for (; rc == 0; rc = c.Get(&k, &d, MDB_NEXT)) {
     int64_t id = 0, ttl = 0;
-    if (!DecodeLeaseId(k, &id) || !DecodeI64(d, &ttl)) return Status::Corruption("malformed lease");
+    if (!DecodeLeaseId(View(k), &id) || !DecodeI64(View(d), &ttl)) {
+      return Status::Corruption("store " + options_.dir + " is damaged: a lease record is malformed");
+    }
     leases->emplace_back(id, ttl);
-    return Status::Ok();
-  });
-  return Verified(s, options_.dir, "leases");
+  }
+  if (rc != MDB_NOTFOUND) return MdbError(rc, "read leases");
+  return Status::Ok();
 }
 
 }  // namespace gorch::store::internal

@@ -27,8 +27,8 @@ class LmdbCore {
   LmdbCore(const LmdbCore&) = delete;
   LmdbCore& operator=(const LmdbCore&) = delete;
 
-  // Locks the directory, opens (or initialises) the environment and its tables,
-  // checks the format version and, if asked, verifies every record. Fills *meta
+  // Locks the directory, verifies every record if asked (lmdb_verify.h), opens (or
+  // initialises) the environment and its tables and checks the format version. Fills *meta
   // and *leases (id, granted TTL) with what is on disk.
   Status Open(MetaState* meta, std::vector<std::pair<int64_t, int64_t>>* leases);
 
@@ -69,7 +69,6 @@ class LmdbCore {
   Status LockDirectory();
   Status OpenEnvironment();
   Status OpenTables(MetaState* meta);
-  Status Verify(const MetaState& meta);
   Status LoadLeases(std::vector<std::pair<int64_t, int64_t>>* leases);
   void ReleaseRead(MDB_txn* txn);
 

@@ -42,7 +42,7 @@ Status ReadLatest(MDB_txn* txn, const Tables& t, const RangeRequest& req, RangeR
     if (PastEnd(key, req.key, req.range_end)) break;
     if (WantMore(req, *out)) {
       KvRecord r;
-      Status s = DecodeKv(View(d), &r);
+      Status s = DecodeKv(key, View(d), &r);
       if (!s.ok()) return Status::Corruption(s.message() + " (key " + std::string(key) + ")");
       out->kvs.push_back(ToKeyValue(key, r, req.keys_only));
     }
@@ -132,7 +132,7 @@ Status GetCurrent(MDB_txn* txn, const Tables& t, std::string_view key, std::opti
   }
   if (rc != 0) return MdbError(rc, "read kv");
   KvRecord r;
-  Status s = DecodeKv(View(d), &r);
+  Status s = DecodeKv(key, View(d), &r);
   if (!s.ok()) return Status::Corruption(s.message() + " (key " + std::string(key) + ")");
   *out = ToKeyValue(key, r, false);
   return Status::Ok();

@@ -1,1 +1,73 @@
-int main() { return 0; }
+// The child of the crash-safety test: opens the LMDB store in argv[1] and writes
+// from several threads until it is killed. After each write is acknowledged it
+// prints "<revision> <key>" (one write(2) per line, so lines never interleave), so
+// the parent knows exactly which writes the store promised to keep.
+//
+// usage: store_crash_writer DIR RUN
+// Keys are /crash/<RUN>/<thread>/<n>; every 7th write is a transaction putting two
+// keys (same revision). Values are 0-3 KiB so the map has to grow (it starts at 256 KiB).
+#include <unistd.h>
+
+#include <cstdio>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gorch/store/lmdb_store.h"
+
+namespace {
+
+void Print(int64_t rev, const std::string& key) {
+  std::string line = std::to_string(rev) + " " + key + "\n";
+  if (write(STDOUT_FILENO, line.data(), line.size()) < 0) _exit(3);
+}
+
+void Writer(gorch::store::Store* store, const std::string& run, int thread) {
+  std::mt19937 rng(thread * 7919 + std::stoi(run));
+  for (int n = 0;; ++n) {
+    std::string key = "/crash/" + run + "/" + std::to_string(thread) + "/" + std::to_string(n);
+    std::string value(rng() % 3072, char('a' + n % 26));
+    if (n % 7 == 6) {
+      gorch::store::TxnRequest txn;
+      txn.success.push_back(gorch::store::Op::Put(key, value));
+      txn.success.push_back(gorch::store::Op::Put(key + "/pair", value));
+      auto r = store->Txn(txn);
+      if (!r.ok()) {
+        fprintf(stderr, "txn failed: %s\n", r.status().ToString().c_str());
+        _exit(2);
+      }
+      Print(r->revision, key);
+      Print(r->revision, key + "/pair");
+    } else {
+      auto r = store->Put(key, value);
+      if (!r.ok()) {
+        fprintf(stderr, "put failed: %s\n", r.status().ToString().c_str());
+        _exit(2);
+      }
+      Print(*r, key);
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s DIR RUN\n", argv[0]);
+    return 1;
+  }
+  gorch::store::LmdbOptions options;
+  options.dir = argv[1];
+  options.initial_map_bytes = 256 << 10;
+  auto store = gorch::store::OpenLmdbStore(options);
+  if (!store.ok()) {
+    fprintf(stderr, "open failed: %s\n", store.status().ToString().c_str());
+    return 2;
+  }
+  Print(0, "/opened");
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) threads.emplace_back(Writer, store->get(), std::string(argv[2]), t);
+  for (auto& t : threads) t.join();  // never returns: killed by the test
+  return 0;
+}
