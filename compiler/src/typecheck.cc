@@ -106,7 +106,8 @@ const lang::KindSchema* FindSchema(const lang::SchemaSet& schemas, const Value& 
 }
 
 // metadata: name (or generateName) is required; namespaced kinds default their
-// namespace to "default"; a namespace on a cluster-scoped kind is ignored.
+// namespace to "default". (A namespace on a cluster-scoped kind is the graph
+// builder's warning.)
 void CheckIdentity(Value& doc, const lang::KindSchema& schema, lang::Diagnostics& diags) {
   Value* meta = doc.Find("metadata");
   if (meta == nullptr || meta->is_null()) {
@@ -123,16 +124,12 @@ void CheckIdentity(Value& doc, const lang::KindSchema& schema, lang::Diagnostics
     diags.Error(meta->pos(), std::string(tc::kMissingField),
                 "metadata.name: required field is missing");
   }
-  Value* ns = meta->Find("namespace");
+  const Value* ns = meta->Find("namespace");
   bool has_ns = ns != nullptr && !ns->is_null();
   if (schema.namespaced && !has_ns) {
     Value filled = Value::String("default", meta->pos());
     filled.set_defaulted(true);
     meta->Set("namespace", std::move(filled));
-  } else if (!schema.namespaced && has_ns) {
-    diags.Warning(ns->pos(), std::string(tc::kIgnoredNamespace),
-                  "metadata.namespace: " + schema.kind +
-                      " is cluster-scoped; its namespace is ignored");
   }
 }
 

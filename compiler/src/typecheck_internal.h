@@ -25,7 +25,6 @@ inline constexpr std::string_view kUnknownApiVersion = "unknown-api-version";
 inline constexpr std::string_view kDeprecatedApiVersion = "deprecated-api-version";
 inline constexpr std::string_view kDuplicateKey = "duplicate-key";
 inline constexpr std::string_view kConstraint = "constraint";
-inline constexpr std::string_view kIgnoredNamespace = "ignored-namespace";
 
 // One step of the path from the document's root to the value being checked. Steps
 // live on the checker's stack and point at their parent, so a path costs nothing
@@ -88,7 +87,7 @@ class Checker {
 
   // Fills absent (or null) fields that have a default whose `when` holds, in
   // field order (each default sees those filled before it); reports absent
-  // required fields. present[i]: field i of t is written (non-null).
+  // required fields. present[i]: whether field i of t is absent, written, or null.
   void FillDefaults(lang::Value& v, const lang::Type& t, const PathStep& path,
                     const unsigned char* present);
   void CheckConstraints(const lang::Value& v, const lang::Type& t, const PathStep& path);

@@ -5,9 +5,10 @@
 // for a diagnostic or a reference; regexes are compiled once per thread (lang's
 // MatchesPattern cache); defaults that are literals are copied without the
 // evaluator.
+#include <algorithm>
 #include <cmath>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -70,6 +71,11 @@ bool LiteralDefault(const lang::Expr& e, Value& out) {
   }
   return false;
 }
+
+// FillDefaults' view of a record's fields (CheckRecord's `present`).
+constexpr unsigned char kAbsent = 0;
+constexpr unsigned char kWritten = 1;      // with a non-null value
+constexpr unsigned char kWrittenNull = 2;  // `field: null`, which counts as absent
 
 // Identity of a keyed list item for duplicate detection: the key's JSON, plus the
 // protocol when the item has one (Kubernetes keys ports by port and protocol, so
@@ -272,21 +278,32 @@ void Checker::CheckKeyedDuplicates(const Value& list, const Type& t, const PathS
   std::vector<std::string> ids;
   ids.reserve(items.size());
   for (const Value& item : items) ids.push_back(ItemIdentity(item, t.list_key));
-  for (size_t i = 1; i < items.size(); ++i) {
+  // Small lists (nearly all) compare pairwise; long ones go through a hash map.
+  constexpr size_t kPairwiseMax = 32;
+  std::unordered_map<std::string_view, size_t> first_of;
+  if (items.size() > kPairwiseMax) first_of.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
     if (ids[i].empty()) continue;
-    for (size_t j = 0; j < i; ++j) {
-      if (ids[j] != ids[i]) continue;
-      PathStep step;
-      step.parent = &path;
-      step.is_item = true;
-      step.index = i;
-      const Value* key = items[i].Find(t.list_key);
-      Error(key->pos(), kDuplicateKey, &step,
-            "duplicate " + t.list_key + " " +
-                (key->is_string() ? Quoted(key->as_string()) : key->ToJson()) +
-                " (item " + std::to_string(j) + " has it too)");
-      break;
+    size_t first = i;
+    if (items.size() > kPairwiseMax) {
+      first = first_of.emplace(ids[i], i).first->second;
+    } else {
+      for (size_t j = 0; j < i; ++j)
+        if (ids[j] == ids[i]) {
+          first = j;
+          break;
+        }
     }
+    if (first == i) continue;
+    PathStep step;
+    step.parent = &path;
+    step.is_item = true;
+    step.index = i;
+    const Value* key = items[i].Find(t.list_key);
+    Error(key->pos(), kDuplicateKey, &step,
+          "duplicate " + t.list_key + " " +
+              (key->is_string() ? Quoted(key->as_string()) : key->ToJson()) + " (item " +
+              std::to_string(first) + " has it too)");
   }
 }
 
@@ -369,11 +386,12 @@ void Checker::CheckRecord(Value& v, const Type& t, const PathStep& path, bool to
   // present[i]: field i is written with a non-null value. On the stack for the
   // records that occur (the largest has ~40 fields).
   constexpr size_t kInline = 64;
-  unsigned char inline_present[kInline] = {};
+  unsigned char inline_present[kInline];
+  std::fill(inline_present, inline_present + kInline, kAbsent);
   std::vector<unsigned char> heap_present;
   unsigned char* present = inline_present;
   if (t.fields.size() > kInline) {
-    heap_present.assign(t.fields.size(), 0);
+    heap_present.assign(t.fields.size(), kAbsent);
     present = heap_present.data();
   }
   for (auto& [k, child] : v.as_map()) {
@@ -383,8 +401,12 @@ void Checker::CheckRecord(Value& v, const Type& t, const PathStep& path, bool to
       if (!t.open) UnknownField(k, child, t, path);
       continue;
     }
-    if (child.is_null()) continue;  // as Kubernetes does: null is absent
-    present[static_cast<size_t>(f - t.fields.data())] = 1;
+    size_t index = static_cast<size_t>(f - t.fields.data());
+    if (child.is_null()) {  // as Kubernetes does: null is absent
+      present[index] = kWrittenNull;
+      continue;
+    }
+    present[index] = kWritten;
     PathStep step;
     step.parent = &path;
     step.name = k;
@@ -397,7 +419,7 @@ void Checker::CheckRecord(Value& v, const Type& t, const PathStep& path, bool to
 void Checker::FillDefaults(Value& v, const Type& t, const PathStep& path,
                            const unsigned char* present) {
   for (size_t i = 0; i < t.fields.size(); ++i) {
-    if (present[i]) continue;
+    if (present[i] == kWritten) continue;
     const Field& f = t.fields[i];
     PathStep step;
     step.parent = &path;
@@ -434,8 +456,14 @@ void Checker::FillDefaults(Value& v, const Type& t, const PathStep& path,
     }
     if (filled.is_null()) continue;  // a default that reads an absent field
     MarkDefaulted(filled, v.pos());
-    Value& slot = v.Set(f.name, std::move(filled));
-    CheckValue(slot, f.type, step, &v);
+    Value* slot;
+    if (present[i] == kWrittenNull) {
+      slot = &v.Set(f.name, std::move(filled));  // replaces the null in place
+    } else {
+      slot = &v.as_map().emplace_back(f.name, std::move(filled)).second;
+    }
+    Value& filled_slot = *slot;
+    CheckValue(filled_slot, f.type, step, &v);
   }
 }
 

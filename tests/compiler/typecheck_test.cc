@@ -228,11 +228,11 @@ TEST_F(TypeCheckTest, ClusterScopedKindGetsNoNamespace) {
   EXPECT_EQ(m.object.FindPath("metadata.namespace"), nullptr);
 }
 
-TEST_F(TypeCheckTest, NamespaceOnClusterScopedKindIsAWarning) {
-  Check("apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, namespace: x}\n");
-  EXPECT_FALSE(diags_.HasErrors());
-  ASSERT_EQ(diags_.warning_count(), 1u) << Rendered();
-  EXPECT_EQ(diags_.all()[0].code, "ignored-namespace");
+TEST_F(TypeCheckTest, NamespaceOnClusterScopedKindIsKeptAsWritten) {
+  // The graph builder warns about it; the checker neither drops nor reports it.
+  auto m = Check("apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, namespace: x}\n");
+  EXPECT_TRUE(diags_.all().empty()) << Rendered();
+  EXPECT_EQ(At(m, "metadata.namespace").as_string(), "x");
 }
 
 TEST_F(TypeCheckTest, MetadataFieldsAreChecked) {
@@ -413,6 +413,18 @@ spec:
 )");
   EXPECT_EQ(OnlyError("duplicate-key").message,
             "spec.containers[web].ports[1]: duplicate containerPort 80 (item 0 has it too)");
+}
+
+TEST_F(TypeCheckTest, DuplicatesInALongListAreFound) {
+  std::string yaml(kDeployment);
+  yaml += "          env:\n";
+  for (int i = 0; i < 40; ++i)
+    yaml += "            - {name: V" + std::to_string(i) + ", value: a}\n";
+  yaml += "            - {name: V7, value: b}\n";  // (y would be YAML 1.1's true)
+  Check(yaml);
+  EXPECT_EQ(OnlyError("duplicate-key").message,
+            "spec.template.spec.containers[web].env[40]: duplicate name \"V7\" (item 7 has it "
+            "too)");
 }
 
 TEST_F(TypeCheckTest, EveryProblemOfADocumentIsReported) {
