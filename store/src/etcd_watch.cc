@@ -73,6 +73,11 @@ class EtcdWatchStream : public WatchStream {
       {
         std::lock_guard<std::mutex> l(mu_);
         if (canceled_) return;
+        if (!created_) {  // never started: report it now rather than retry behind Start()
+          terminal_ = Status::Unavailable("etcd " + ep.address + ": cannot start a watch: " + broken.error_message());
+          cv_.notify_all();
+          return;
+        }
       }
       const auto now = Clock::now();
       if (!lost_since) lost_since = now;
