@@ -15,6 +15,9 @@ namespace gorch::lang {
 namespace {
 
 constexpr size_t kMaxSlots = 16;  // ExprBuilder limits quantifier nesting to this
+// Nested quantifiers multiply: all(a in l : all(b in l : ...)). A bound on the
+// work of one evaluation keeps a hostile expression from running for hours.
+constexpr uint64_t kMaxEvalSteps = 1'000'000;
 
 const Value& NullValue() {
   static const Value kNull;
@@ -95,9 +98,14 @@ class Evaluator {
 
   const EvalScope& scope_;
   const Value* slots_[kMaxSlots] = {};
+  uint64_t steps_ = 0;
 };
 
 bool Evaluator::Eval(const Expr& e, Ref& out) {
+  if (++steps_ > kMaxEvalSteps) {
+    return Fail(e, "expression too expensive to evaluate (more than " +
+                       std::to_string(kMaxEvalSteps) + " steps)");
+  }
   switch (e.kind) {
     case ExprKind::kLiteral: out.Borrow(&e.value); return true;
     case ExprKind::kSelf: out.Borrow(scope_.self); return true;

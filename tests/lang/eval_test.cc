@@ -315,6 +315,17 @@ TEST(EvalTest, ShortCircuitingQuantifiersStopEarly) {
   EXPECT_EQ(EvalText("any(x in [1, 0] : 1 / x == 1)"), "true");
 }
 
+TEST(EvalTest, RunawayEvaluationIsStopped) {
+  // 10^7 predicate evaluations: over the budget, so an error, quickly.
+  std::string ten = "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]";
+  std::string expr = "count(a in " + ten + " : count(b in " + ten + " : count(c in " + ten +
+                     " : count(d in " + ten + " : count(e in " + ten + " : count(f in " + ten +
+                     " : count(g in " + ten + " : true) > 0) > 0) > 0) > 0) > 0) > 0)";
+  EXPECT_EQ(EvalText(expr).rfind("error: expression too expensive to evaluate", 0), 0u);
+  // Within the budget, nesting is fine.
+  EXPECT_EQ(EvalText("count(a in " + ten + " : count(b in " + ten + " : true) == 10)"), "10");
+}
+
 TEST(EvalTest, BindingsComeBeforeFields) {
   Value ns = Value::String("prod");
   Value override_a = Value::Int(99);

@@ -8,7 +8,9 @@
 //   - arithmetic on integers stays integral (overflow and division by zero are
 //     errors); with a float operand it is floating point;
 //   - a type error (e.g. `"a" < 1`, `len(3)`, `!"x"`) is an error Status, never a
-//     crash or exception.
+//     crash or exception;
+//   - one evaluation is bounded (a million steps), so nested quantifiers over
+//     big lists end with an error instead of running away.
 // Thread-safe: Evaluate keeps no shared mutable state (regex caches are per thread).
 #pragma once
 
