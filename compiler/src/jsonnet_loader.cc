@@ -13,6 +13,7 @@
 //   child → parent  'I' base\0rel            an import request
 //                   'R' json | 'E' error     the result; the child then exits
 //   parent → child  'F' found_here\0content  the import, or 'M' message
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -123,10 +124,35 @@ fallback:
     if (fd != keep) ::close(fd);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kCanLimitMemory = false;  // ASan maps terabytes of shadow memory
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kCanLimitMemory = false;
+#else
+constexpr bool kCanLimitMemory = true;
+#endif
+#else
+constexpr bool kCanLimitMemory = true;
+#endif
+
 [[noreturn]] void RunChild(int fd, const std::string& path, const std::string& code, const LoadOptions& options) {
   CloseOtherFds(fd);
+  // libjsonnet prints "FATAL ERROR" and aborts when memory runs out: keep that
+  // off the user's terminal; the parent reports it.
+  int null_fd = ::open("/dev/null", O_WRONLY);
+  if (null_fd >= 0) {
+    ::dup2(null_fd, STDOUT_FILENO);
+    ::dup2(null_fd, STDERR_FILENO);
+    if (null_fd > STDERR_FILENO) ::close(null_fd);
+  }
   struct rlimit no_core = {0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);
+  if (kCanLimitMemory && options.jsonnet_max_memory_mb > 0) {
+    rlim_t bytes = static_cast<rlim_t>(options.jsonnet_max_memory_mb) << 20;
+    struct rlimit data = {bytes, bytes};
+    ::setrlimit(RLIMIT_DATA, &data);
+  }
   JsonnetVm* vm = jsonnet_make();
   jsonnet_max_stack(vm, options.jsonnet_max_stack);
   for (const auto& [k, v] : options.ext_strs) jsonnet_ext_var(vm, k.c_str(), v.c_str());
@@ -268,7 +294,10 @@ Evaluation Supervise(int fd, pid_t pid, const Source& source, const LoadOptions&
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (result.kind == Evaluation::kFailed && !result.timed_out && result.text.empty()) {
-    if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT && options.jsonnet_max_memory_mb > 0)
+      result.text = "the Jsonnet evaluator aborted; it most likely ran out of memory (jsonnet_max_memory_mb is " +
+                    std::to_string(options.jsonnet_max_memory_mb) + ")";
+    else if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
       result.text = "the Jsonnet evaluator crashed (" + std::string(strsignal(WTERMSIG(status))) +
                     "); is the file nested too deeply?";
     else

@@ -85,6 +85,7 @@ class ValueBuilder final : public YAML::EventHandler {
   struct Frame {
     Value value;
     uint64_t nodes = 1;  // nodes in this subtree so far (for alias accounting)
+    uint64_t bytes = 0;  // string and key bytes in this subtree so far
     YAML::anchor_t anchor = 0;
     // Maps only: the key read and waiting for its value.
     bool has_key = false;
@@ -101,6 +102,7 @@ class ValueBuilder final : public YAML::EventHandler {
     bool complete = false;
     Value value;
     uint64_t nodes = 0;
+    uint64_t bytes = 0;
     std::string key_text;  // a scalar's text, for an alias used as a key
   };
 
@@ -117,7 +119,7 @@ class ValueBuilder final : public YAML::EventHandler {
   void Open(Value container, YAML::anchor_t anchor);
   void Close();
   void SetKey(std::string key, SourcePos pos, bool is_merge);
-  void Emit(Value v, uint64_t nodes, YAML::anchor_t anchor, std::string key_text = "");
+  void Emit(Value v, uint64_t nodes, uint64_t bytes, YAML::anchor_t anchor, std::string key_text = "");
   void Insert(Frame& map, std::string key, SourcePos key_pos, Value v);
   void Merge(Frame& map, Value&& from, SourcePos pos);
   std::optional<size_t> FindKey(const Frame& map, const std::string& key) const;
@@ -129,13 +131,14 @@ class ValueBuilder final : public YAML::EventHandler {
   std::vector<Anchor> anchors_;
   std::string last_anchor_name_;
   uint64_t alias_nodes_ = 0;  // across the file's documents
+  uint64_t alias_bytes_ = 0;
   Value root_;
   YAML::Mark document_mark_;
 };
 
 void ValueBuilder::OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) {
   if (ExpectingKey()) throw LoadError{Pos(mark), internal::kCodeYamlKey, "empty map key"};
-  Emit(Value::Null(Pos(mark)), 1, anchor);
+  Emit(Value::Null(Pos(mark)), 1, 0, anchor);
 }
 
 void ValueBuilder::OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
@@ -154,15 +157,16 @@ void ValueBuilder::OnScalar(const YAML::Mark& mark, const std::string& tag, YAML
     }
     if (anchor) {
       Anchor& a = AnchorSlot(anchor);
-      a = {last_anchor_name_, true, Value::String(text, pos), 1, text};
+      a = {last_anchor_name_, true, Value::String(text, pos), 1, text.size(), text};
     }
+    stack_.back().bytes += text.size();
     SetKey(text, pos, plain && text == "<<");
     return;
   }
   std::string error;
   Value v = internal::ResolveScalar(tag, text, pos, error);
   if (!error.empty()) throw LoadError{pos, internal::kCodeYamlTag, std::move(error)};
-  Emit(std::move(v), 1, anchor, text);
+  Emit(std::move(v), 1, text.size(), anchor, text);
 }
 
 void ValueBuilder::OnAlias(const YAML::Mark& mark, YAML::anchor_t id) {
@@ -178,11 +182,18 @@ void ValueBuilder::OnAlias(const YAML::Mark& mark, YAML::anchor_t id) {
     return;
   }
   alias_nodes_ += a.nodes;
+  alias_bytes_ += a.bytes;
   if (alias_nodes_ > options_.max_alias_nodes)
     throw LoadError{pos, internal::kCodeAliasLimit,
                     "aliases expand to more than " + std::to_string(options_.max_alias_nodes) +
                         " nodes (max_alias_nodes); refusing a document that grows exponentially (\"billion laughs\")"};
-  Emit(Value(a.value), a.nodes, 0, a.key_text);
+  // Few nodes can still be many bytes (a long string aliased a million times).
+  const uint64_t max_bytes = uint64_t{4} * options_.max_file_bytes;
+  if (alias_bytes_ > max_bytes)
+    throw LoadError{pos, internal::kCodeAliasLimit,
+                    "aliases expand to more than " + std::to_string(max_bytes) +
+                        " bytes of text (4 x max_file_bytes); refusing a document that grows this much"};
+  Emit(Value(a.value), a.nodes, a.bytes, 0, a.key_text);
 }
 
 void ValueBuilder::Open(Value container, YAML::anchor_t anchor) {
@@ -203,7 +214,7 @@ void ValueBuilder::Close() {
   Frame f = std::move(stack_.back());
   stack_.pop_back();
   if (f.has_key) throw LoadError{f.key_pos, internal::kCodeYamlSyntax, "map key without a value"};
-  Emit(std::move(f.value), f.nodes, f.anchor);
+  Emit(std::move(f.value), f.nodes, f.bytes, f.anchor);
 }
 
 void ValueBuilder::SetKey(std::string key, SourcePos pos, bool is_merge) {
@@ -214,13 +225,14 @@ void ValueBuilder::SetKey(std::string key, SourcePos pos, bool is_merge) {
   f.key_is_merge = is_merge;
 }
 
-void ValueBuilder::Emit(Value v, uint64_t nodes, YAML::anchor_t anchor, std::string key_text) {
+void ValueBuilder::Emit(Value v, uint64_t nodes, uint64_t bytes, YAML::anchor_t anchor, std::string key_text) {
   if (anchor) {
     Anchor& a = AnchorSlot(anchor);
     if (a.name.empty()) a.name = last_anchor_name_;
     a.complete = true;
     a.value = v;  // a copy: anchors are rare, aliases copy from here
     a.nodes = nodes;
+    a.bytes = bytes;
     a.key_text = v.is_list() || v.is_map() ? "" : std::move(key_text);
   }
   if (stack_.empty()) {
@@ -229,6 +241,7 @@ void ValueBuilder::Emit(Value v, uint64_t nodes, YAML::anchor_t anchor, std::str
   }
   Frame& top = stack_.back();
   top.nodes += nodes;
+  top.bytes += bytes;
   if (top.value.is_list()) {
     top.value.as_list().push_back(std::move(v));
     return;

@@ -206,6 +206,19 @@ TEST(JsonnetLoaderTest, SlowEvaluationIsStoppedAtTheTimeLimit) {
             "stopped\n");
 }
 
+#if !defined(__SANITIZE_ADDRESS__)
+TEST(JsonnetLoaderTest, MemoryLimitStopsARunawayEvaluation) {
+  LoadOptions options;
+  options.jsonnet_max_memory_mb = 256;
+  Loaded l = Load({{"m.jsonnet", "{kind: 'X', n: std.length(std.makeArray(200000000, function(i) i))}"}}, "m.jsonnet",
+                  options);
+  EXPECT_TRUE(l.manifests.empty());
+  EXPECT_EQ(AllDiags(l.diags),
+            "repo/m.jsonnet: error[jsonnet-error]: the Jsonnet evaluator aborted; it most likely ran out of memory "
+            "(jsonnet_max_memory_mb is 256)\n");
+}
+#endif
+
 TEST(JsonnetLoaderTest, CrashOfTheEvaluatorIsContained) {
   // libjsonnet's parser recurses per bracket: this overflows the child's stack.
   std::string deep(2'000'000, '[');

@@ -148,6 +148,18 @@ TEST(YamlLoaderTest, AliasBombIsStoppedFast) {
                           "refusing a document that grows exponentially (\"billion laughs\")");
 }
 
+TEST(YamlLoaderTest, AliasedLongStringsAreBoundedByBytes) {
+  LoadOptions options;
+  options.max_file_bytes = 4096;  // alias text budget: 4 x 4096 bytes
+  std::string text = "kind: X\nbig: &s " + std::string(1000, 'x') + "\ncopies: [";
+  for (int i = 0; i < 20; ++i) text += i ? ", *s" : "*s";
+  text += "]\n";
+  std::string err = OnlyError(Parse(text, options));
+  EXPECT_NE(err.find("error[alias-limit]: aliases expand to more than 16384 bytes of text"), std::string::npos) << err;
+  EXPECT_FALSE(Parse("kind: X\nbig: &s " + std::string(1000, 'x') + "\ncopies: [*s, *s, *s]\n", options)
+                   .diags.HasErrors());
+}
+
 TEST(YamlLoaderTest, RecursiveAliasIsAnError) {
   Parsed p = Parse("kind: X\na: &a [1, *a]\n");
   EXPECT_NE(OnlyError(p).find("m.yaml:2:11: error[yaml-syntax]"), std::string::npos) << OnlyError(p);

@@ -23,6 +23,7 @@ struct LoadOptions {
   std::vector<std::string> jpaths;              // --jpath DIR (library search dirs)
   uint32_t jsonnet_max_stack = 500;
   uint32_t jsonnet_timeout_ms = 30000;  // per .jsonnet file; 0: no limit
+  uint32_t jsonnet_max_memory_mb = 4096;  // heap of the evaluating process; 0: no limit
   unsigned threads = 0;  // 0: all cores. Files are parsed in parallel.
 };
 
