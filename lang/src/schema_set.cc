@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "gorch/lang/types.h"
+#include "literal_check.h"
 #include "schema_set_impl.h"
 #include "suggest.h"
 
@@ -69,6 +70,7 @@ class Resolver {
                    "schemas/core.gorch)");
     }
     for (const auto& t : data_.owned) IndexFields(*t);
+    for (const auto& t : data_.owned) CheckConstantDefaults(*t);
   }
 
  private:
@@ -194,6 +196,19 @@ class Resolver {
       if (!data_.kind_index.count(std::make_pair(dep.replacement, key.second))) {
         diags_.Error(dep.pos, "schema",
                      "replacement " + key.second + " \"" + dep.replacement + "\" is not declared");
+      }
+    }
+  }
+
+  void CheckConstantDefaults(const Type& t) {
+    for (const Field& f : t.fields) {
+      if (!f.default_value) continue;
+      auto value = ConstantValue(*f.default_value);
+      if (!value) continue;
+      std::string why = LiteralMismatch(f.type, *value);
+      if (!why.empty()) {
+        diags_.Error(f.default_value->pos, "schema",
+                     "default of '" + f.name + "' does not fit its type: " + why);
       }
     }
   }

@@ -304,6 +304,34 @@ TEST(ResolutionErrorTest, StructuralChecks) {
               ElementsAre(HasSubstr("'keyed id' needs a list of records, got list<integer>")));
 }
 
+TEST(ResolutionErrorTest, ConstantDefaultsMustFitTheirType) {
+  EXPECT_THAT(SchemaErrors("type P = \"TCP\" | \"UDP\"\ntype A = { p?: P = \"TCPP\" }\n"),
+              ElementsAre("s.gorch:2:20: error[schema]: default of 'p' does not fit its type: "
+                          "\"TCPP\" is not one of P"));
+  EXPECT_THAT(SchemaErrors("type A = { port?: int(1..65535) = 0 }\n"),
+              ElementsAre(HasSubstr("0 is out of range integer(1..65535)")));
+  EXPECT_THAT(SchemaErrors("type A = { n?: DnsLabel = \"Web\" }\ntype DnsLabel = "
+                           "string(format: dns1123label)\n"),
+              ElementsAre(HasSubstr("\"Web\" must consist of lower case alphanumeric")));
+  EXPECT_THAT(SchemaErrors("type R = { need: int, opt?: int }\ntype A = { r?: R = {} }\n"),
+              ElementsAre(HasSubstr("required field 'need' is missing")));
+  EXPECT_THAT(SchemaErrors("type R = { opt?: int }\ntype A = { r?: R = { opt: 1, nope: 2 } }\n"),
+              ElementsAre(HasSubstr("'nope' is not a field of R")));
+  EXPECT_THAT(SchemaErrors("type A = { l?: list<int>(minItems: 1) = [] }\n"),
+              ElementsAre(HasSubstr("wrong number of items")));
+  EXPECT_THAT(SchemaErrors("type A = { q?: quantity = \"1kb\" }\n"),
+              ElementsAre(HasSubstr("\"1kb\" is not a quantity")));
+  // What fits is accepted, and defaults that read the document are not judged here.
+  EXPECT_THAT(SchemaErrors("type IOS = int | string(format: percent)\n"
+                           "type A = {\n"
+                           "  a?: IOS = \"25%\"\n  b?: IOS = 3\n  c?: quantity = \"100m\"\n"
+                           "  d?: duration = \"1m\"\n  e?: map<string, list<int>> = {x: [1]}\n"
+                           "  f?: int = g\n  g?: string = \"x\"\n"
+                           "  h?: { ... } = { anything: true }\n"
+                           "}\n"),
+              ElementsAre());
+}
+
 TEST(ResolutionErrorTest, KindsNeedObjectMeta) {
   SchemaSet set;
   Diagnostics diags;
