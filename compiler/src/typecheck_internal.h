@@ -76,8 +76,17 @@ class Checker {
                 const lang::Value* enclosing);
   void CheckUnion(lang::Value& v, const lang::Type& t, const PathStep& path,
                   const lang::Value* enclosing);
+  // Records a reference; its optionalIf is evaluated once the enclosing record's
+  // defaults are filled (ResolvePendingOf).
   void CheckRef(const lang::Value& v, const lang::Type& t, const PathStep& path,
                 const lang::Value* enclosing);
+  struct PendingOptional {
+    size_t ref_index;                 // into refs_
+    const lang::Expr* optional_if;
+    const lang::Value* enclosing;     // the record optionalIf reads
+  };
+  void ResolveOptional(const PendingOptional& pending);
+  void ResolvePendingOf(const lang::Value& record);
   // Refinements of a string (value or map key): lengths, format, pattern.
   void CheckString(std::string_view s, const lang::Type& t, const PathStep& path,
                    const lang::SourcePos& pos);
@@ -101,6 +110,7 @@ class Checker {
   const lang::SchemaSet& schemas_;
   lang::Diagnostics& diags_;
   std::vector<Reference>& refs_;
+  std::vector<PendingOptional> pending_;
 };
 
 // True when a value of v's kind could be of type t at all (ignoring refinements):

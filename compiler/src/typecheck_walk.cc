@@ -229,20 +229,42 @@ void Checker::CheckRef(const Value& v, const Type& t, const PathStep& path,
   ref.name = v.as_string();
   ref.field_path = PathString(&path);
   ref.pos = v.pos();
-  if (t.refine.optional_if) {
-    lang::EvalScope scope;
-    scope.self = enclosing;
-    lang::SourcePos error_pos;
-    auto optional = lang::EvaluateBool(*t.refine.optional_if, scope, &error_pos);
-    if (optional.ok()) {
-      ref.optional = *optional;
+  refs_.push_back(std::move(ref));
+  if (!t.refine.optional_if) return;
+  // optionalIf reads the enclosing record after its defaults are filled.
+  PendingOptional pending{refs_.size() - 1, t.refine.optional_if.get(), enclosing};
+  if (enclosing == nullptr) {
+    ResolveOptional(pending);
+  } else {
+    pending_.push_back(pending);
+  }
+}
+
+void Checker::ResolveOptional(const PendingOptional& pending) {
+  Reference& ref = refs_[pending.ref_index];
+  lang::EvalScope scope;
+  scope.self = pending.enclosing;
+  auto optional = lang::EvaluateBool(*pending.optional_if, scope);
+  if (optional.ok()) {
+    ref.optional = *optional;
+  } else {
+    diags_.Error(ref.pos, std::string(kConstraint),
+                 ref.field_path + ": cannot evaluate optionalIf `" +
+                     lang::ExprToString(*pending.optional_if) +
+                     "`: " + optional.status().message());
+  }
+}
+
+void Checker::ResolvePendingOf(const Value& record) {
+  size_t kept = 0;
+  for (const PendingOptional& p : pending_) {
+    if (p.enclosing == &record) {
+      ResolveOptional(p);
     } else {
-      Error(v.pos(), kConstraint, &path,
-            "cannot evaluate optionalIf `" + lang::ExprToString(*t.refine.optional_if) +
-                "`: " + optional.status().message());
+      pending_[kept++] = p;
     }
   }
-  refs_.push_back(std::move(ref));
+  pending_.resize(kept);
 }
 
 void Checker::CheckList(Value& v, const Type& t, const PathStep& path, const Value* enclosing) {
@@ -357,7 +379,14 @@ void Checker::CheckUnion(Value& v, const Type& t, const PathStep& path, const Va
     if (!trial_diags.HasErrors()) {
       v = std::move(copy);
       diags_.Merge(std::move(trial_diags));
+      size_t offset = refs_.size();
       for (auto& ref : trial_refs) refs_.push_back(std::move(ref));
+      // Pending optionalIfs of references inside the copy now belong to v.
+      for (PendingOptional p : trial.pending_) {
+        p.ref_index += offset;
+        if (p.enclosing == &copy) p.enclosing = &v;
+        pending_.push_back(p);
+      }
       return;
     }
   }
@@ -413,6 +442,7 @@ void Checker::CheckRecord(Value& v, const Type& t, const PathStep& path, bool to
     CheckValue(child, f->type, step, &v);
   }
   FillDefaults(v, t, path, present);
+  ResolvePendingOf(v);
   if (diags_.error_count() == errors_before) CheckConstraints(v, t, path);
 }
 

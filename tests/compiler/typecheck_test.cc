@@ -876,6 +876,154 @@ spec:
   EXPECT_EQ(m.refs[0].field_path, "spec.rules[0].http.paths[0].backend.service.name");
 }
 
+// ------------------------------------------------------------------ user kinds
+
+// testdata/typecheck/schemas/widget.gorch, added as `--schema DIR` would.
+class UserKindTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    lang::Diagnostics diags;
+    schemas_ = lang::LoadSchemas({std::string(GORCH_TESTDATA) + "/typecheck/schemas"}, diags)
+                   .release();
+    ASSERT_NE(schemas_, nullptr) << TypeCheckTestRender(diags);
+  }
+  static void TearDownTestSuite() {
+    delete schemas_;
+    schemas_ = nullptr;
+  }
+  static std::string TypeCheckTestRender(const lang::Diagnostics& diags) {
+    std::string out;
+    for (const auto& d : diags.all()) out += d.ToString() + "\n";
+    return out;
+  }
+  CheckedManifest Check(const std::string& spec) {
+    std::string yaml = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: " +
+                       spec + "\n";
+    lang::Diagnostics parse_diags;
+    auto manifests = ParseYaml("w.yaml", yaml, LoadOptions{}, parse_diags);
+    EXPECT_EQ(manifests.size(), 1u) << TypeCheckTestRender(parse_diags);
+    if (manifests.empty()) return {};
+    return TypeCheck(*schemas_, std::move(manifests[0].doc), diags_);
+  }
+  std::string Rendered() const { return TypeCheckTestRender(diags_); }
+
+  static lang::SchemaSet* schemas_;
+  lang::Diagnostics diags_;
+};
+
+lang::SchemaSet* UserKindTest::schemas_ = nullptr;
+
+TEST_F(UserKindTest, ComputedDefaultsAndConstraint) {
+  auto m = Check("{replicas: 3}");
+  ASSERT_TRUE(diags_.all().empty()) << Rendered();
+  EXPECT_EQ(m.object.FindPath("spec.maxReplicas")->as_int(), 6);
+  EXPECT_TRUE(m.object.FindPath("spec.maxReplicas")->defaulted());
+  EXPECT_EQ(m.object.FindPath("spec.timeout")->as_string(), "30s");
+
+  Check("{replicas: 3, maxReplicas: 2}");
+  ASSERT_EQ(diags_.error_count(), 1u) << Rendered();
+  EXPECT_EQ(diags_.all()[0].code, "constraint");
+  EXPECT_EQ(diags_.all()[0].message, "spec: maxReplicas must be at least replicas");
+}
+
+TEST_F(UserKindTest, DurationSyntaxIsChecked) {
+  Check("{timeout: 10 minutes}");
+  ASSERT_EQ(diags_.error_count(), 1u) << Rendered();
+  EXPECT_THAT(diags_.all()[0].message, HasSubstr("spec.timeout: invalid duration \"10 minutes\""));
+}
+
+TEST_F(UserKindTest, FloatAcceptsIntegersButNotStrings) {
+  Check("{ratio: 2}");
+  EXPECT_TRUE(diags_.all().empty()) << Rendered();
+  Check("{ratio: \"0.5\"}");
+  ASSERT_EQ(diags_.error_count(), 1u) << Rendered();
+  EXPECT_EQ(diags_.all()[0].message, "spec.ratio: expected number, got string \"0.5\"");
+}
+
+TEST_F(UserKindTest, OpenRecordKeepsUnknownFields) {
+  auto m = Check("{extra: {known: a, anything: {b: 1}}}");
+  EXPECT_TRUE(diags_.all().empty()) << Rendered();
+  EXPECT_NE(m.object.FindPath("spec.extra.anything.b"), nullptr);
+}
+
+TEST_F(UserKindTest, ListBoundsAreChecked) {
+  Check("{tags: [a, b, c]}");
+  ASSERT_EQ(diags_.error_count(), 1u) << Rendered();
+  EXPECT_EQ(diags_.all()[0].message, "spec.tags: must have at most 2 items");
+}
+
+TEST_F(UserKindTest, EnumMapKeysAreChecked) {
+  Check("{weights: {red: 1, blue: 2}}");
+  ASSERT_EQ(diags_.error_count(), 1u) << Rendered();
+  EXPECT_THAT(diags_.all()[0].message,
+              HasSubstr("spec.weights[blue]: invalid value \"blue\": must be one of"));
+}
+
+TEST_F(UserKindTest, ReferencesToUserKindsWithOptionalIf) {
+  auto m = Check("{owner: g1, fallback: g2, allowMissing: true}");
+  ASSERT_TRUE(diags_.all().empty()) << Rendered();
+  ASSERT_EQ(m.refs.size(), 2u);
+  EXPECT_EQ(m.refs[0].kind, "Gadget");
+  EXPECT_FALSE(m.refs[0].optional);
+  EXPECT_EQ(m.refs[1].name, "g2");
+  EXPECT_TRUE(m.refs[1].optional);
+
+  // optionalIf reads allowMissing after its default (false) is filled.
+  diags_ = lang::Diagnostics();
+  m = Check("{fallback: g2}");
+  EXPECT_TRUE(diags_.all().empty()) << Rendered();
+  ASSERT_EQ(m.refs.size(), 1u);
+  EXPECT_FALSE(m.refs[0].optional);
+}
+
+TEST_F(UserKindTest, RecordUnionPicksTheAlternativeThatFits) {
+  auto m = Check("{source: {repo: git@example.com:x.git}}");
+  ASSERT_TRUE(diags_.all().empty()) << Rendered();
+  EXPECT_EQ(m.object.FindPath("spec.source.branch")->as_string(), "main");
+
+  m = Check("{source: {url: https://example.com/x.tgz}}");
+  ASSERT_TRUE(diags_.all().empty()) << Rendered();
+  EXPECT_EQ(m.object.FindPath("spec.source.branch"), nullptr);  // no trial's default leaks
+
+  Check("{source: {url: ftp://example.com}}");
+  EXPECT_EQ(diags_.error_count(), 1u) << Rendered();
+  EXPECT_EQ(diags_.all()[0].code, "type-mismatch");
+}
+
+TEST_F(UserKindTest, ClusterScopedUserKindGetsNoNamespace) {
+  lang::Diagnostics parse_diags;
+  auto manifests = ParseYaml("g.yaml", "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\n",
+                             LoadOptions{}, parse_diags);
+  ASSERT_EQ(manifests.size(), 1u);
+  auto m = TypeCheck(*schemas_, std::move(manifests[0].doc), diags_);
+  ASSERT_NE(m.schema, nullptr);
+  EXPECT_FALSE(m.schema->namespaced);
+  EXPECT_EQ(m.object.FindPath("metadata.namespace"), nullptr);
+  EXPECT_TRUE(diags_.all().empty()) << Rendered();
+}
+
+// ------------------------------------------------------------------ real use
+
+// testdata/typecheck/realistic.yaml: many fields of many kinds, all valid.
+TEST_F(TypeCheckTest, RealisticManifestsHaveNoProblems) {
+  fs::path file = fs::path(GORCH_TESTDATA) / "typecheck" / "realistic.yaml";
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  lang::Diagnostics diags;
+  auto manifests = ParseYaml(file.string(), text.str(), LoadOptions{}, diags);
+  ASSERT_FALSE(diags.HasErrors()) << Render(diags);
+  ASSERT_EQ(manifests.size(), 18u);
+  size_t refs = 0;
+  for (auto& manifest : manifests) {
+    auto m = TypeCheck(*schemas_, std::move(manifest.doc), diags);
+    EXPECT_NE(m.schema, nullptr);
+    refs += m.refs.size();
+  }
+  EXPECT_TRUE(diags.all().empty()) << Render(diags);
+  EXPECT_EQ(refs, 14u);  // counted by hand: 10 in the Deployment, 3 in the Ingress, 1 in the SA
+}
+
 // ------------------------------------------------------------------ corpus
 
 // Every real-world manifest of ../shared/corpus type-checks without an error,
