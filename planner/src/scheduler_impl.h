@@ -85,6 +85,7 @@ struct PodContext {
   PodShape* shape = nullptr;
   int64_t cpu = 0, memory = 0;        // requests (fit, balanced)
   int64_t nz_cpu = 0, nz_memory = 0;  // non-zero requests (least/most allocated)
+  uint32_t request_class = kNone;     // same id for pods with equal requests
   LabelPairs labels;
   std::vector<uint32_t> matching_selectors;
   std::vector<DomainCounter*> existing_anti;  // bound pods' terms that reject it
@@ -98,6 +99,10 @@ struct NodeState {
   int64_t req_cpu = 0, req_memory = 0, pods = 0;
   int64_t nz_cpu = 0, nz_memory = 0;  // requests, a pod asking nothing counted as default
   double inv_cpu = 0, inv_memory = 0;  // 1 / allocatable (0 when none)
+  // The resource scores last computed here, for pods of request class memo_request
+  // (kNone: none). Binding a pod to the node clears it.
+  uint32_t memo_request = 0xffffffffu;
+  int32_t memo_fit = 0, memo_balanced = 0;
 };
 
 // A feasible node: the scores that need no normalization, and the raw values of
@@ -169,7 +174,7 @@ class SchedulerImpl {
   // n is out. Then a feasible node's own scores (Prescore: resources and raw
   // values), and its full breakdown once bounds over all candidates are known.
   bool Fits(const PodContext& ctx, uint32_t n, Failure* fail) const;
-  void Prescore(const PodContext& ctx, Candidate* c) const;
+  void Prescore(const PodContext& ctx, Candidate* c);
   int64_t NormalizedTotal(const PodContext& ctx, const Candidate& c, const ScoreBounds& b) const;
   ScoreBreakdown Score(const PodContext& ctx, const Candidate& c, const ScoreBounds& b) const;
 
@@ -197,6 +202,7 @@ class SchedulerImpl {
 
   std::unordered_map<uint64_t, std::vector<std::unique_ptr<StaticClass>>> classes_;
   std::unordered_map<uint64_t, std::vector<std::unique_ptr<PodShape>>> shapes_;
+  std::map<std::pair<int64_t, int64_t>, uint32_t> request_classes_;
 
   size_t next_start_ = 0;  // where the next sampled scan starts
   size_t pods_seen_ = 0;

@@ -99,23 +99,33 @@ inline bool SchedulerImpl::Fits(const PodContext& ctx, uint32_t n, Failure* fail
 }
 
 // Scores that need no normalization (NodeResourcesFit, BalancedAllocation) and the
-// raw values of those that do (spread and inter-pod counts).
-inline void SchedulerImpl::Prescore(const PodContext& ctx, Candidate* c) const {
-  const NodeState& node = nodes_[c->node];
-  // NodeResourcesFit: cpu and memory equally weighted; pods that request nothing
-  // count as 100m / 200Mi, as in Kubernetes.
-  const int64_t cpu = node.nz_cpu + ctx.nz_cpu, memory = node.nz_memory + ctx.nz_memory;
-  if (options_.resource_scoring == ResourceScoring::kLeastAllocated) {
-    c->fit = static_cast<int32_t>((LeastAllocatedScore(cpu, node.alloc_cpu, node.inv_cpu) +
-                                   LeastAllocatedScore(memory, node.alloc_memory, node.inv_memory)) / 2);
+// raw values of those that do (spread and inter-pod counts). The resource scores
+// depend only on the node's requests and the pod's, so they are memoized per node
+// for the last request class seen there (pods of one workload share it).
+inline void SchedulerImpl::Prescore(const PodContext& ctx, Candidate* c) {
+  NodeState& node = nodes_[c->node];
+  if (node.memo_request == ctx.request_class) {
+    c->fit = node.memo_fit;
+    c->balanced = node.memo_balanced;
   } else {
-    c->fit = static_cast<int32_t>((MostAllocatedScore(cpu, node.alloc_cpu, node.inv_cpu) +
-                                   MostAllocatedScore(memory, node.alloc_memory, node.inv_memory)) / 2);
+    // NodeResourcesFit: cpu and memory equally weighted; pods that request nothing
+    // count as 100m / 200Mi, as in Kubernetes.
+    const int64_t cpu = node.nz_cpu + ctx.nz_cpu, memory = node.nz_memory + ctx.nz_memory;
+    if (options_.resource_scoring == ResourceScoring::kLeastAllocated) {
+      c->fit = static_cast<int32_t>((LeastAllocatedScore(cpu, node.alloc_cpu, node.inv_cpu) +
+                                     LeastAllocatedScore(memory, node.alloc_memory, node.inv_memory)) / 2);
+    } else {
+      c->fit = static_cast<int32_t>((MostAllocatedScore(cpu, node.alloc_cpu, node.inv_cpu) +
+                                     MostAllocatedScore(memory, node.alloc_memory, node.inv_memory)) / 2);
+    }
+    // BalancedAllocation: 100 * (1 - |cpu fraction - memory fraction| / 2).
+    const int64_t diff = std::abs(Fraction(node.req_cpu + ctx.cpu, node.alloc_cpu, node.inv_cpu) -
+                                  Fraction(node.req_memory + ctx.memory, node.alloc_memory, node.inv_memory));
+    c->balanced = static_cast<int32_t>((2 * kFractionOne - diff) * kMaxScore / (2 * kFractionOne));
+    node.memo_request = ctx.request_class;
+    node.memo_fit = c->fit;
+    node.memo_balanced = c->balanced;
   }
-  // BalancedAllocation: 100 * (1 - |cpu fraction - memory fraction| / 2).
-  const int64_t diff = std::abs(Fraction(node.req_cpu + ctx.cpu, node.alloc_cpu, node.inv_cpu) -
-                                Fraction(node.req_memory + ctx.memory, node.alloc_memory, node.inv_memory));
-  c->balanced = static_cast<int32_t>((2 * kFractionOne - diff) * kMaxScore / (2 * kFractionOne));
   const auto& w = options_.weights;
   c->fixed_total = int64_t{w[ScorePlugin::kNodeResourcesFit]} * c->fit +
                    int64_t{w[ScorePlugin::kBalancedAllocation]} * c->balanced;

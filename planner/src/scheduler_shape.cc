@@ -140,6 +140,10 @@ void SchedulerImpl::BuildContext(const PodRequest& pod, PodContext* ctx) {
   ctx->memory = pod.requests.memory_bytes;
   ctx->nz_cpu = ctx->cpu == 0 ? kDefaultCpuRequest : ctx->cpu;
   ctx->nz_memory = ctx->memory == 0 ? kDefaultMemoryRequest : ctx->memory;
+  ctx->request_class = request_classes_
+                           .emplace(std::make_pair(ctx->cpu, ctx->memory),
+                                    static_cast<uint32_t>(request_classes_.size()))
+                           .first->second;
   ctx->labels = index_.InternLabels(pod.labels);
   ctx->matching_selectors.clear();
   index_.MatchingSelectors(ctx->labels, &ctx->matching_selectors);
@@ -158,6 +162,7 @@ void SchedulerImpl::BuildContext(const PodRequest& pod, PodContext* ctx) {
 
 void SchedulerImpl::Bind(const PodContext& ctx, uint32_t n) {
   NodeState& state = nodes_[n];
+  state.memo_request = kNone;
   state.req_cpu += ctx.cpu;
   state.req_memory += ctx.memory;
   state.nz_cpu += ctx.nz_cpu;
@@ -171,6 +176,7 @@ void SchedulerImpl::BindExisting(const PodRequest& pod, uint32_t n) {
   StringPool& strings = index_.strings();
   const int64_t cpu = pod.requests.cpu_millis, memory = pod.requests.memory_bytes;
   NodeState& state = nodes_[n];
+  state.memo_request = kNone;
   state.req_cpu += cpu;
   state.req_memory += memory;
   state.nz_cpu += cpu == 0 ? kDefaultCpuRequest : cpu;
