@@ -334,6 +334,17 @@ TEST(EvalTest, BindingsComeBeforeFields) {
   EXPECT_EQ(EvalText("has(namespace)", Doc(), bindings), "true");
 }
 
+TEST(EvalTest, KeywordsAsFieldNames) {
+  Value self = Value::MakeMap({{"where", Value::Int(1)},
+                               {"in", Value::Int(2)},
+                               {"kind", Value::String("Pod")},
+                               {"policy", Value::String("p")},
+                               {"keyed", Value::Bool(true)}});
+  EXPECT_EQ(EvalText("self.where + self[\"in\"]", self), "3");
+  EXPECT_EQ(EvalText("kind == \"Pod\" && keyed && policy == \"p\"", self), "true");
+  EXPECT_EQ(EvalText("{type: 1}.type", self), "1");
+}
+
 TEST(EvalTest, NullSelfReadsAsEmptyRecord) {
   auto expr = Parse("has(x) || x == null");
   EvalScope scope;  // self = null
