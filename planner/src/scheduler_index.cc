@@ -99,14 +99,19 @@ void DomainCounter::Init(int32_t num_domains, size_t num_nodes) {
   min = 0;
 }
 
-ClusterIndex::ClusterIndex(const ClusterSnapshot& snapshot) : nodes_(snapshot.nodes) {
-  const uint32_t hostname = strings_.Intern(kHostnameLabel);
-  for (NodeInfo& node : nodes_) {
-    if (!node.labels.count(std::string(kHostnameLabel))) {
-      node.labels.emplace(std::string(kHostnameLabel), node.name);
-    }
+ClusterIndex::ClusterIndex(const ClusterSnapshot& snapshot) {
+  nodes_.reserve(snapshot.nodes.size());
+  for (const NodeInfo& in : snapshot.nodes) {
+    NodeInfo& node = nodes_.emplace_back();  // everything but the bound pods
+    node.name = in.name;
+    node.allocatable = in.allocatable;
+    node.allocatable_pods = in.allocatable_pods;
+    node.labels = in.labels;
+    node.taints = in.taints;
+    node.unschedulable = in.unschedulable;
+    node.ready = in.ready;
+    node.labels.emplace(std::string(kHostnameLabel), node.name);
   }
-  (void)hostname;
   for (uint32_t n = 0; n < nodes_.size(); ++n) {
     for (const auto& [key, value] : nodes_[n].labels) {
       auto& column = label_columns_[strings_.Intern(key)];

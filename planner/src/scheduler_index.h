@@ -164,7 +164,7 @@ class ClusterIndex {
  private:
   void FillCounter(DomainCounter* counter);
 
-  std::vector<NodeInfo> nodes_;  // hostname label added
+  std::vector<NodeInfo> nodes_;  // hostname label added, pods dropped
   StringPool strings_;
   std::unordered_map<uint32_t, std::vector<uint32_t>> label_columns_;
   std::unordered_map<uint32_t, std::unique_ptr<TopologyIndex>> topologies_;
