@@ -74,6 +74,16 @@ KINDS = [
      ["cluster", "passive"]),
     ("CustomResourceDefinition", "apiextensions.k8s.io/v1", "V1CustomResourceDefinition",
      "apiextensions", ["cluster", "passive"]),
+    # Cluster plumbing that Helm charts of operators and add-ons ship.
+    ("ValidatingWebhookConfiguration", "admissionregistration.k8s.io/v1",
+     "V1ValidatingWebhookConfiguration", "cluster", ["cluster", "passive"]),
+    ("MutatingWebhookConfiguration", "admissionregistration.k8s.io/v1",
+     "V1MutatingWebhookConfiguration", "cluster", ["cluster", "passive"]),
+    ("APIService", "apiregistration.k8s.io/v1", "V1APIService", "cluster", ["cluster", "passive"]),
+    ("RuntimeClass", "node.k8s.io/v1", "V1RuntimeClass", "cluster", ["cluster", "passive"]),
+    ("CSIDriver", "storage.k8s.io/v1", "V1CSIDriver", "cluster", ["cluster", "passive"]),
+    ("EndpointSlice", "discovery.k8s.io/v1", "V1EndpointSlice", "cluster", ["passive"]),
+    ("ReplicationController", "v1", "V1ReplicationController", "cluster", ["passive"]),
 ]
 
 # Order of the generated files (each is lang/schemas/<name>.gorch) and their headline.
@@ -89,6 +99,8 @@ FILES = [
     ("policy", "PodDisruptionBudget, LimitRange, ResourceQuota, PriorityClass"),
     ("rbac", "rbac.authorization.k8s.io/v1: Role, RoleBinding, ClusterRole, ClusterRoleBinding"),
     ("apiextensions", "apiextensions.k8s.io/v1: CustomResourceDefinition"),
+    ("cluster", "Cluster plumbing gorch keeps but does not run: admission webhooks, APIService,"
+                " RuntimeClass, CSIDriver, EndpointSlice, ReplicationController"),
     ("deprecated", "apiVersions Kubernetes no longer serves (or deprecates), and their replacement"),
 ]
 
@@ -112,7 +124,14 @@ DEPRECATED = (
     + [("CustomResourceDefinition", "apiextensions.k8s.io/v1beta1", "apiextensions.k8s.io/v1")]
     + [("PriorityClass", "scheduling.k8s.io/v1beta1", "scheduling.k8s.io/v1"),
        ("PriorityClass", "scheduling.k8s.io/v1alpha1", "scheduling.k8s.io/v1")]
-    + [("StorageClass", "storage.k8s.io/v1beta1", "storage.k8s.io/v1")]
+    + [("StorageClass", "storage.k8s.io/v1beta1", "storage.k8s.io/v1"),
+       ("CSIDriver", "storage.k8s.io/v1beta1", "storage.k8s.io/v1")]
+    + [(k, "admissionregistration.k8s.io/v1beta1", "admissionregistration.k8s.io/v1")
+       for k in ["ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"]]
+    + [("APIService", "apiregistration.k8s.io/v1beta1", "apiregistration.k8s.io/v1"),
+       ("RuntimeClass", "node.k8s.io/v1beta1", "node.k8s.io/v1"),
+       ("RuntimeClass", "node.k8s.io/v1alpha1", "node.k8s.io/v1"),
+       ("EndpointSlice", "discovery.k8s.io/v1beta1", "discovery.k8s.io/v1")]
 )
 
 # Python model -> Gorch type name, where the default (drop "V1", suffix other
@@ -126,6 +145,13 @@ RENAME = {
     "ApiextensionsV1WebhookClientConfig": "CrdWebhookClientConfig",
     # In Kubernetes 1.22 the lifecycle hook's type is still called Handler.
     "V1Handler": "LifecycleHandler",
+    "AdmissionregistrationV1WebhookClientConfig": "WebhookClientConfig",
+    "AdmissionregistrationV1ServiceReference": "WebhookServiceReference",
+    "ApiregistrationV1ServiceReference": "APIServiceReference",
+    "DiscoveryV1EndpointPort": "EndpointSlicePort",
+    "StorageV1TokenRequest": "CSITokenRequest",
+    "V1Overhead": "RuntimeClassOverhead",
+    "V1Scheduling": "RuntimeClassScheduling",
 }
 
 # Hand-written declarations, per file: (name, declaration). Skipped when core.gorch
@@ -141,7 +167,7 @@ HAND_TYPES = {
         ("MountPropagationMode", 'type MountPropagationMode = "None" | "HostToContainer" | "Bidirectional"'),
         ("HostPathType", 'type HostPathType = "" | "DirectoryOrCreate" | "Directory" | "FileOrCreate" | "File" | "Socket" | "CharDevice" | "BlockDevice"'),
         ("TaintEffect", '/// Empty matches every effect.\ntype TaintEffect = "" | "NoSchedule" | "PreferNoSchedule" | "NoExecute"'),
-        ("TolerationOperator", 'type TolerationOperator = "Exists" | "Equal"'),
+        ("TolerationOperator", '/// Empty means Equal.\ntype TolerationOperator = "" | "Exists" | "Equal"'),
         ("NodeSelectorOperator", 'type NodeSelectorOperator = "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt"'),
         ("PersistentVolumeAccessMode", 'type PersistentVolumeAccessMode = "ReadWriteOnce" | "ReadOnlyMany" | "ReadWriteMany" | "ReadWriteOncePod"'),
         ("PersistentVolumeMode", 'type PersistentVolumeMode = "Filesystem" | "Block"'),
@@ -194,6 +220,10 @@ HAND_TYPES = {
     ],
     "policy": [
         ("LimitType", 'type LimitType = "Pod" | "Container" | "PersistentVolumeClaim"'),
+    ],
+    "cluster": [
+        ("FailurePolicy", 'type FailurePolicy = "Ignore" | "Fail"'),
+        ("SideEffectClass", 'type SideEffectClass = "None" | "NoneOnDryRun" | "Some" | "Unknown"'),
     ],
     "rbac": [
         ("SubjectKind", 'type SubjectKind = "ServiceAccount" | "User" | "Group"'),
@@ -522,6 +552,18 @@ FIELDS = {
     "ResourceQuotaSpec": {"hard": F(type="ResourceList")},
     "ResourceQuotaStatus": {"hard": F(type="ResourceList"), "used": F(type="ResourceList")},
     "PriorityClass": {"preemptionPolicy": F(type="PreemptionPolicy")},
+    # ---------------------------------------------------------------- cluster
+    "ValidatingWebhook": {"failurePolicy": F(type="FailurePolicy"),
+                          "sideEffects": F(type="SideEffectClass")},
+    "MutatingWebhook": {"failurePolicy": F(type="FailurePolicy"),
+                        "sideEffects": F(type="SideEffectClass")},
+    "RuntimeClassOverhead": {"podFixed": F(type="ResourceList")},
+    "RuntimeClassScheduling": {"nodeSelector": F(type="Labels")},
+    "EndpointSlice": {"addressType": F(type='"IPv4" | "IPv6" | "FQDN"')},
+    "ReplicationControllerSpec": {
+        "replicas": F(type=_NONNEG, default="1"),
+        "selector": F(type="Labels"),
+    },
     # ---------------------------------------------------------------- rbac
     "Subject": {"kind": F(type="SubjectKind")},
     "RoleRef": {"kind": F(type="RoleRefKind")},

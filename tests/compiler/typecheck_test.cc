@@ -1013,7 +1013,7 @@ TEST_F(TypeCheckTest, RealisticManifestsHaveNoProblems) {
   lang::Diagnostics diags;
   auto manifests = ParseYaml(file.string(), text.str(), LoadOptions{}, diags);
   ASSERT_FALSE(diags.HasErrors()) << Render(diags);
-  ASSERT_EQ(manifests.size(), 18u);
+  ASSERT_EQ(manifests.size(), 20u);
   size_t refs = 0;
   for (auto& manifest : manifests) {
     auto m = TypeCheck(*schemas_, std::move(manifest.doc), diags);
