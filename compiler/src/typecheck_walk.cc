@@ -102,7 +102,12 @@ void Checker::Error(const lang::SourcePos& pos, std::string_view code, const Pat
 }
 
 void Checker::Mismatch(const Value& v, const Type& t, const PathStep& path) {
-  Error(v.pos(), kTypeMismatch, &path, "expected " + Expected(t) + ", got " + DescribeValue(v));
+  std::string message = "expected " + Expected(t) + ", got " + DescribeValue(v);
+  // YAML reads `8080`, `1.0`, `yes` or `on` as a number or a bool.
+  bool wants_string = t.kind == TypeKind::kString || t.kind == TypeKind::kEnum ||
+                      t.kind == TypeKind::kRef || t.kind == TypeKind::kDuration;
+  if (wants_string && (v.is_number() || v.is_bool())) message += " (quote it to make it a string)";
+  Error(v.pos(), kTypeMismatch, &path, message);
 }
 
 void Checker::CheckValue(Value& v, const Type* t, const PathStep& path, const Value* enclosing) {

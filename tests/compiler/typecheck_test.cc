@@ -282,7 +282,7 @@ TEST_F(TypeCheckTest, NumberForStringIsATypeMismatch) {
   Check(yaml);
   EXPECT_EQ(OnlyError("type-mismatch").message,
             "spec.template.spec.containers[web].env[PORT].value: expected string, got integer "
-            "8080");
+            "8080 (quote it to make it a string)");
 }
 
 TEST_F(TypeCheckTest, IntegralFloatIsAnInteger) {
