@@ -18,6 +18,7 @@ std::string_view FilterPluginName(FilterPlugin plugin) {
     case FilterPlugin::kNodePorts: return "NodePorts";
     case FilterPlugin::kPodAntiAffinity: return "PodAntiAffinity";
     case FilterPlugin::kPodTopologySpread: return "PodTopologySpread";
+    case FilterPlugin::kPodAffinity: return "PodAffinity";
   }
   return "?";
 }

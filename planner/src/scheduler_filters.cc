@@ -58,6 +58,8 @@ std::vector<std::string> SchedulerImpl::ReasonTexts(const Failure& fail, const P
       return {"missing topology label " + strings.Name(fail.detail)};
     case FailKind::kSpreadSkew:
       return {"topology spread maxSkew on " + strings.Name(fail.detail)};
+    case FailKind::kPodAffinity:
+      return {"pod affinity on " + strings.Name(fail.detail)};
     case FailKind::kAntiAffinity:
       return {"pod anti-affinity on " + strings.Name(fail.detail)};
     case FailKind::kExistingAntiAffinity:
@@ -81,6 +83,7 @@ FilterStatus SchedulerImpl::ToFilterStatus(const Failure& fail, const PodContext
     case FailKind::kResources: status.plugin = FilterPlugin::kNodeResourcesFit; break;
     case FailKind::kSpreadMissingKey:
     case FailKind::kSpreadSkew: status.plugin = FilterPlugin::kPodTopologySpread; break;
+    case FailKind::kPodAffinity: status.plugin = FilterPlugin::kPodAffinity; break;
     case FailKind::kAntiAffinity:
     case FailKind::kExistingAntiAffinity: status.plugin = FilterPlugin::kPodAntiAffinity; break;
   }

@@ -36,6 +36,7 @@ enum class FailKind : uint8_t {
   kResources,          // NodeResourcesFit; resources = bit set below
   kSpreadMissingKey,   // PodTopologySpread; detail = topology key id
   kSpreadSkew,         // PodTopologySpread; detail = topology key id
+  kPodAffinity,        // PodAffinity; detail = topology key id
   kAntiAffinity,       // PodAntiAffinity, the pod's own term; detail = key id
   kExistingAntiAffinity,  // PodAntiAffinity, a bound pod's term; detail = key id
 };
@@ -74,7 +75,8 @@ struct PodShape {
   PodRequest key;  // the pod with name, labels, requests and ports cleared
   StaticClass* cls = nullptr;
   uint32_t ns = kNone;
-  std::vector<DomainCounter*> anti;          // own required terms
+  std::vector<DomainCounter*> affinity;      // required affinity terms
+  std::vector<DomainCounter*> anti;          // own required anti-affinity terms
   std::vector<DomainCounter*> owner_groups;  // groups this pod joins when bound
   std::vector<SpreadRef> hard_spread, soft_spread;
   std::vector<PreferredRef> preferred;
@@ -90,6 +92,9 @@ struct PodContext {
   std::vector<uint32_t> matching_selectors;
   std::vector<DomainCounter*> existing_anti;  // bound pods' terms that reject it
   std::vector<int32_t> self_match;  // per hard spread constraint: 1 if the pod counts
+  // No pod matches any required affinity term yet and the pod matches them all: the
+  // terms do not constrain it (the first pod of a group).
+  bool affinity_bootstrap = false;
 };
 
 // What the scheduler tracks per node, in one struct so a node's check touches one

@@ -85,6 +85,7 @@ struct DomainCounter {
   std::vector<uint8_t> eligible;  // per domain: holds a node in mask
   std::vector<int32_t> histogram; // eligible domains per count value
   int32_t min = 0;                // min count over eligible domains (0 if none)
+  int64_t total = 0;              // pods counted, over all domains
 
   void Init(int32_t num_domains, size_t num_nodes);
   // A counted pod was bound to node n.
@@ -92,6 +93,7 @@ struct DomainCounter {
     const int32_t d = domain_of_node[n];
     if (d < 0 || (mask != nullptr && mask[n] == 0)) return;
     const int32_t c = counts[d]++;
+    ++total;
     if (!eligible[d]) return;
     if (static_cast<size_t>(c) + 1 >= histogram.size()) histogram.resize(c + 2, 0);
     --histogram[c];

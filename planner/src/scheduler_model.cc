@@ -183,6 +183,9 @@ Status CheckNodeAffinity(const PodRequest& pod) {
 }
 
 Status CheckPodAffinity(const PodRequest& pod) {
+  for (const PodAffinityTerm& term : pod.required_pod_affinity) {
+    GORCH_RETURN_IF_ERROR(CheckAffinityTerm(pod, term, "required pod affinity"));
+  }
   for (const PodAffinityTerm& term : pod.required_pod_anti_affinity) {
     GORCH_RETURN_IF_ERROR(CheckAffinityTerm(pod, term, "required pod anti-affinity"));
   }

@@ -79,6 +79,15 @@ inline bool SchedulerImpl::Fits(const PodContext& ctx, uint32_t n, Failure* fail
       return false;
     }
   }
+  // PodAffinity: every term finds a selected pod in the node's domain; the node
+  // must carry every topology key.
+  for (const DomainCounter* c : shape.affinity) {
+    const int32_t d = c->domain_of_node[n];
+    if (d < 0 || (c->counts[d] == 0 && !ctx.affinity_bootstrap)) {
+      *fail = {FailKind::kPodAffinity, 0, c->key};
+      return false;
+    }
+  }
   // PodAntiAffinity: no pod the term selects in the node's domain; a node without
   // the topology key is not constrained.
   for (const DomainCounter* c : shape.anti) {

@@ -32,6 +32,8 @@ uint64_t HashShapeFields(const PodRequest& pod) {
   h = HashCombine(h, pod.required_node_affinity.size() * 7 + pod.preferred_node_affinity.size());
   for (const Toleration& t : pod.tolerations) h = HashStr(HashStr(h, t.key), t.value);
   h = HashCombine(h, pod.tolerations.size());
+  for (const PodAffinityTerm& t : pod.required_pod_affinity) h = HashTerm(h, t);
+  h = HashCombine(h, pod.required_pod_affinity.size());
   for (const PodAffinityTerm& t : pod.required_pod_anti_affinity) h = HashTerm(h, t);
   h = HashCombine(h, pod.required_pod_anti_affinity.size());
   for (const auto* list : {&pod.preferred_pod_affinity, &pod.preferred_pod_anti_affinity}) {
@@ -50,6 +52,7 @@ bool SameShapeFields(const PodRequest& a, const PodRequest& b) {
          a.required_node_affinity == b.required_node_affinity &&
          a.preferred_node_affinity == b.preferred_node_affinity &&
          a.tolerations == b.tolerations &&
+         a.required_pod_affinity == b.required_pod_affinity &&
          a.required_pod_anti_affinity == b.required_pod_anti_affinity &&
          a.preferred_pod_affinity == b.preferred_pod_affinity &&
          a.preferred_pod_anti_affinity == b.preferred_pod_anti_affinity &&
@@ -91,6 +94,11 @@ void SchedulerImpl::BuildShape(PodShape* shape) {
   StringPool& strings = index_.strings();
   shape->cls = ClassFor(pod);
   shape->ns = strings.Intern(pod.namespace_);
+  for (const PodAffinityTerm& term : pod.required_pod_affinity) {
+    const uint32_t sel = index_.InternSelector(term.selector);
+    shape->affinity.push_back(
+        index_.Counter(sel, TermNamespaces(index_, term, shape->ns), strings.Intern(term.topology_key), nullptr));
+  }
   for (const PodAffinityTerm& term : pod.required_pod_anti_affinity) {
     const uint32_t sel = index_.InternSelector(term.selector);
     const uint32_t nss = TermNamespaces(index_, term, shape->ns);
@@ -152,6 +160,13 @@ void SchedulerImpl::BuildContext(const PodRequest& pod, PodContext* ctx) {
     for (uint32_t g : index_.selector(s).anti_groups) {
       DomainCounter* group = index_.anti_group(g);
       if (index_.InNamespaces(group->namespaces, ctx->shape->ns)) ctx->existing_anti.push_back(group);
+    }
+  }
+  ctx->affinity_bootstrap = !ctx->shape->affinity.empty();
+  for (const DomainCounter* c : ctx->shape->affinity) {
+    if (c->total > 0 || !index_.InNamespaces(c->namespaces, ctx->shape->ns) ||
+        !MatchesPod(index_.selector(c->selector).sel, ctx->labels)) {
+      ctx->affinity_bootstrap = false;
     }
   }
   ctx->self_match.clear();

@@ -56,7 +56,7 @@ class ReferenceScheduler {
     const NodeInfo& node = snap_.nodes[n];
     if (!StaticFeasible(node, pod)) return false;
     if (!PortsFree(node, pod) || !ResourcesFit(node, pod)) return false;
-    return SpreadHolds(n, pod) && AntiAffinityHolds(n, pod);
+    return SpreadHolds(n, pod) && AffinityHolds(n, pod) && AntiAffinityHolds(n, pod);
   }
 
   const ClusterSnapshot& snapshot() const { return snap_; }
@@ -187,6 +187,28 @@ class ReferenceScheduler {
     auto counts = CountByDomain(term.topology_key, term.selector, TermNamespaces(term, own_ns),
                                 [](int) { return true; });
     return counts[*value];
+  }
+
+  // Every required affinity term finds a pod in n's domain, unless no pod anywhere
+  // matches any term and the pod matches all of them (the first of its group).
+  bool AffinityHolds(int n, const PodRequest& pod) const {
+    bool all_found = true;
+    for (const PodAffinityTerm& term : pod.required_pod_affinity) {
+      if (!Label(snap_.nodes[n], term.topology_key)) return false;
+      if (PodsInDomain(n, term, pod.namespace_) == 0) all_found = false;
+    }
+    if (all_found) return true;
+    for (const PodAffinityTerm& term : pod.required_pod_affinity) {
+      auto counts = CountByDomain(term.topology_key, term.selector, TermNamespaces(term, pod.namespace_),
+                                  [](int) { return true; });
+      for (const auto& [value, count] : counts) {
+        if (count > 0) return false;
+      }
+      if (!TermNamespaces(term, pod.namespace_).count(pod.namespace_) || !Matches(term.selector, pod.labels)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   bool AntiAffinityHolds(int n, const PodRequest& pod) const {

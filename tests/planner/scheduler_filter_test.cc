@@ -211,6 +211,40 @@ TEST(PodAntiAffinityTest, ScheduledPodsTermsAreSeenByLaterPods) {
   EXPECT_NE(first->node, second->node);
 }
 
+TEST(PodAffinityTest, RequiresASelectedPodInTheDomain) {
+  ClusterSnapshot snap = ZonedCluster();
+  snap.nodes[0].pods.push_back(Pod("cache-0", 100, kMi, {{"app", "cache"}}));
+  PodRequest p = Pod("web", 100, kMi, {{"app", "web"}});
+  p.required_pod_affinity.push_back({Selector({{"app", "cache"}}), {}, "zone"});
+  auto v = Verdicts(snap, p);
+  EXPECT_TRUE(v["a1"].ok());
+  EXPECT_TRUE(v["a2"].ok());  // same zone as the cache pod
+  ExpectRejected(v["b1"], FilterPlugin::kPodAffinity, {"pod affinity on zone"});
+  ExpectRejected(v["x"], FilterPlugin::kPodAffinity, {"pod affinity on zone"});  // no zone label
+}
+
+TEST(PodAffinityTest, FirstPodOfASelfAffineGroupGoesAnywhere) {
+  ClusterSnapshot snap = ZonedCluster();
+  PodRequest first = Pod("web-0", 100, kMi, {{"app", "web"}});
+  first.required_pod_affinity.push_back({Selector({{"app", "web"}}), {}, "zone"});
+  auto v = Verdicts(snap, first);
+  EXPECT_TRUE(v["a1"].ok());
+  EXPECT_TRUE(v["b1"].ok());
+  EXPECT_FALSE(v["x"].ok());  // the topology key is still required
+  // A pod that does not match its own term has no such exemption.
+  PodRequest other = Pod("api", 100, kMi, {{"app", "api"}});
+  other.required_pod_affinity = first.required_pod_affinity;
+  EXPECT_FALSE(Verdicts(snap, other)["a1"].ok());
+  // Once one exists, the rest follow it.
+  auto scheduler = Scheduler::Create(snap);
+  ASSERT_TRUE(scheduler.ok());
+  auto a = scheduler->ScheduleOne(first);
+  first.name = "web-1";
+  auto b = scheduler->ScheduleOne(first);
+  ASSERT_TRUE(a.ok() && b.ok() && a->scheduled() && b->scheduled());
+  EXPECT_EQ(snap.nodes[a->node_index].labels.at("zone"), snap.nodes[b->node_index].labels.at("zone"));
+}
+
 TEST(PodTopologySpreadTest, MaxSkewAgainstLeastPopulatedDomain) {
   ClusterSnapshot snap = ZonedCluster();
   snap.nodes[0].pods.push_back(Pod("web-0", 100, kMi, {{"app", "web"}}));

@@ -91,6 +91,7 @@ class Gen {
                                                 {std::string(kUnschedulableTaintKey), TolerationOperator::kExists, "", {}}}));
     }
     if (Chance(3)) p.tolerations.push_back({"", TolerationOperator::kExists, "", {}});
+    if (Chance(10)) p.required_pod_affinity.push_back(Term());
     if (Chance(15)) p.required_pod_anti_affinity.push_back(Term());
     if (Chance(15)) p.preferred_pod_affinity.push_back({Int(1, 100), Term()});
     if (Chance(15)) p.preferred_pod_anti_affinity.push_back({Int(1, 100), Term()});

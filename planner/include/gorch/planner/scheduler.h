@@ -2,11 +2,11 @@
 // the Kubernetes scheduler framework. Pure: no I/O, no clock, no unseeded randomness;
 // equal inputs give equal placements.
 //
-//   Filter plugins (a node must pass all): NodeUnschedulable, NodeAffinity (nodeSelector
-//   and required node affinity), TaintToleration (NoSchedule, NoExecute),
-//   NodeResourcesFit (cpu, memory, pod count), NodePorts, PodAntiAffinity (required,
-//   both the pod's own terms and those of pods already placed), PodTopologySpread
-//   (DoNotSchedule).
+//   Filter plugins (a node must pass all, checked in this order): NodeUnschedulable,
+//   TaintToleration (NoSchedule, NoExecute), NodeAffinity (nodeSelector and required
+//   node affinity), NodePorts, NodeResourcesFit (cpu, memory, pod count),
+//   PodTopologySpread (DoNotSchedule), PodAffinity (required), PodAntiAffinity
+//   (required; the pod's own terms and those of pods already placed).
 //   Score plugins (each 0..100, times a weight): NodeResourcesFit (LeastAllocated or
 //   MostAllocated), BalancedAllocation, PodTopologySpread (ScheduleAnyway),
 //   NodeAffinity (preferred), InterPodAffinity (preferred affinity/anti-affinity),
@@ -37,6 +37,7 @@ enum class FilterPlugin : uint8_t {
   kNodePorts,
   kPodAntiAffinity,
   kPodTopologySpread,
+  kPodAffinity,
 };
 std::string_view FilterPluginName(FilterPlugin plugin);
 

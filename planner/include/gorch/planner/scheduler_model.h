@@ -148,6 +148,9 @@ struct PodRequest {
   std::vector<NodeSelectorTerm> required_node_affinity;  // ORed; empty: no constraint
   std::vector<PreferredSchedulingTerm> preferred_node_affinity;
   std::vector<Toleration> tolerations;
+  // Every term must find a matching pod in the node's domain (the first pod of a
+  // group that matches its own terms may go anywhere while none exists).
+  std::vector<PodAffinityTerm> required_pod_affinity;
   std::vector<PodAffinityTerm> required_pod_anti_affinity;
   std::vector<WeightedPodAffinityTerm> preferred_pod_affinity;
   std::vector<WeightedPodAffinityTerm> preferred_pod_anti_affinity;
