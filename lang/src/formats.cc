@@ -282,9 +282,16 @@ std::optional<StringFormat> ParseFormatName(std::string_view name) {
 
 namespace {
 
-// libstdc++'s matcher recurses once per input character, so very long inputs
-// could exhaust the stack; patterns apply to names and labels, far shorter.
-constexpr size_t kMaxPatternInput = 4096;
+// libstdc++'s default (backtracking) matcher recurses once per input character
+// and can take exponential time; its polynomial mode (a GNU extension: a
+// Thompson-style simulation, no back-references) needs neither. The input bound
+// is a second line of defence.
+constexpr size_t kMaxPatternInput = 64 * 1024;
+#ifdef __GLIBCXX__
+constexpr auto kRegexFlags = std::regex::ECMAScript | std::regex_constants::__polynomial;
+#else
+constexpr auto kRegexFlags = std::regex::ECMAScript;
+#endif
 constexpr size_t kMaxCachedPatterns = 256;
 
 struct CachedRegex {
@@ -300,8 +307,7 @@ const CachedRegex& CompilePattern(std::string_view pattern) {
   if (cache.size() >= kMaxCachedPatterns) cache.clear();
   CachedRegex entry;
   try {
-    entry.re = std::make_shared<const std::regex>(pattern.begin(), pattern.end(),
-                                                  std::regex::ECMAScript);
+    entry.re = std::make_shared<const std::regex>(pattern.begin(), pattern.end(), kRegexFlags);
   } catch (const std::regex_error& e) {
     entry.error = std::string("invalid regular expression \"") + std::string(pattern) +
                   "\": " + e.what();
@@ -319,7 +325,7 @@ bool MatchesPattern(std::string_view pattern, std::string_view text, std::string
     return false;
   }
   if (text.size() > kMaxPatternInput) {
-    if (error) *error = "string too long to match a pattern (over 4096 bytes)";
+    if (error) *error = "string too long to match a pattern (over 64 KiB)";
     return false;
   }
   try {

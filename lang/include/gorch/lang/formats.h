@@ -41,10 +41,11 @@ std::string_view FormatName(StringFormat format);
 std::optional<StringFormat> ParseFormatName(std::string_view name);
 
 // Whole-string match of `text` against the ECMAScript regex `pattern` (as in
-// `string(pattern: "...")` and `s.matches(re)`). Compiled regexes are cached per
-// thread. Returns false with *error set (if not null) when the pattern does not
-// compile or the input is too long to match safely (over 4 KiB); on a plain
-// mismatch *error is left empty.
+// `string(pattern: "...")` and `s.matches(re)`). Matching takes polynomial time
+// and bounded stack (back-references are not supported). Compiled regexes are
+// cached per thread. Returns false with *error set (if not null) when the pattern
+// does not compile or the input is over 64 KiB; on a plain mismatch *error is
+// left empty.
 bool MatchesPattern(std::string_view pattern, std::string_view text, std::string* error);
 
 // Checks that `pattern` compiles; on failure returns false with a reason.
