@@ -54,7 +54,7 @@ enum class StringFormat : unsigned char {
 struct Refinement {
   std::optional<int64_t> min, max;            // kInt (inclusive)
   std::optional<std::string> pattern;         // kString: ECMAScript regex, whole match
-  std::optional<uint32_t> min_len, max_len;   // kString
+  std::optional<uint32_t> min_len, max_len;   // kString: length in bytes
   std::optional<uint32_t> min_items, max_items;  // kList, kMap
   StringFormat format = StringFormat::kNone;  // kString
   // kRef: when this expression (over the enclosing record) is true the reference
