@@ -1,6 +1,7 @@
 // The compile driver: source → manifests → checked manifests → graph.
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include "gorch/compiler/compile.h"
@@ -35,6 +36,36 @@ std::vector<CheckedManifest> CheckAll(std::vector<Manifest> manifests, const lan
   return checked;
 }
 
+// One file of a directory: `gorch compile web.yaml`. The file's directory is the
+// source, so a Jsonnet file's imports still resolve next to it; only the file
+// itself is loaded.
+class SingleFileSource : public Source {
+ public:
+  SingleFileSource(std::unique_ptr<Source> dir, std::string file) : dir_(std::move(dir)), file_(std::move(file)) {}
+  Result<std::vector<std::string>> ListFiles() const override { return std::vector<std::string>{file_}; }
+  Result<std::string> ReadFile(const std::string& path, size_t max_bytes) const override {
+    return dir_->ReadFile(path, max_bytes);
+  }
+  std::string commit() const override { return ""; }
+  std::string DisplayName() const override { return dir_->DisplayName(); }
+  std::string DisplayPath(const std::string& path) const override { return dir_->DisplayPath(path); }
+
+ private:
+  std::unique_ptr<Source> dir_;
+  std::string file_;
+};
+
+Result<std::unique_ptr<Source>> OpenPath(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return OpenDirectorySource(path);
+  fs::path p(path);
+  std::string parent = p.parent_path().empty() ? "." : p.parent_path().string();
+  auto dir = OpenDirectorySource(parent);
+  if (!dir.ok()) return dir.status();
+  return std::unique_ptr<Source>(new SingleFileSource(std::move(*dir), p.filename().string()));
+}
+
 }  // namespace
 
 CompileResult CompileSource(const Source& source, const lang::SchemaSet& schemas,
@@ -53,7 +84,7 @@ CompileResult CompileSource(const Source& source, const lang::SchemaSet& schemas
 CompileResult Compile(const CompileOptions& options) {
   CompileResult result;
   Result<std::unique_ptr<Source>> source =
-      options.git_repo.empty() ? OpenDirectorySource(options.path)
+      options.git_repo.empty() ? OpenPath(options.path)
                                : OpenGitSource(options.git_repo, options.git_rev, options.git_subdir);
   if (!source.ok()) {
     std::string where = options.git_repo.empty() ? options.path : options.git_repo;
