@@ -199,6 +199,15 @@ bool IsOperandEnd(const antlr4::Token* t) {
   }
 }
 
+bool IsTypeLikeName(const std::string& name) {
+  static const char* const kBuiltins[] = {"list", "map", "ref", "int", "string", "float",
+                                          "bool", "any", "quantity", "duration"};
+  if (!name.empty() && name[0] >= 'A' && name[0] <= 'Z') return true;
+  for (const char* b : kBuiltins)
+    if (name == b) return true;
+  return false;
+}
+
 bool StartsExpression(const antlr4::Token* t) {
   switch (t->getType()) {
     case GorchLexer::KW_WHEN: case GorchLexer::KW_WHERE: case GorchLexer::KW_TYPE:
@@ -234,12 +243,22 @@ bool ParseDriver::Prepare() {
     if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL || t->getType() == antlr4::Token::EOF)
       continue;
     const std::string& s = t->getText();
+    // `<` opens type arguments after a type name (`list<`, `Foo<`); after a field
+    // name it is a comparison, whose unmatched entry the next `,`, `=` or
+    // closing bracket drops.
     bool generic = s == "<" && prev && prev->getType() == GorchLexer::IDENT &&
-                   (prev->getText() == "list" || prev->getText() == "map" || prev->getText() == "ref");
+                   (IsTypeLikeName(prev->getText()));
+    bool closer = s == ")" || s == "]" || s == "}";
+    if (closer || StartsExpression(t)) {
+      while (!open.empty() && open.back().angle) {
+        depth = open.back().depth_before;
+        open.pop_back();
+      }
+    }
     if (s == "(" || s == "[" || s == "{" || generic) {
       open.push_back({depth, generic});
       ++depth;
-    } else if (s == ")" || s == "]" || s == "}" || (s == ">" && !open.empty() && open.back().angle)) {
+    } else if (closer || (s == ">" && !open.empty() && open.back().angle)) {
       if (!open.empty()) {
         depth = open.back().depth_before;
         open.pop_back();

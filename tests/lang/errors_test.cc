@@ -147,6 +147,14 @@ TEST(SyntaxErrorTest, DeepNestingIsRefusedNotCrashing) {
   for (int i = 0; i < 3000; ++i) types += "list<";
   types += "int" + std::string(3000, '>') + "\n";
   EXPECT_THAT(SchemaErrors(types), ElementsAre(HasSubstr("nested too deeply")));
+  std::string named = "type T = ";
+  for (int i = 0; i < 3000; ++i) named += "Foo<";
+  EXPECT_THAT(SchemaErrors(named + "int" + std::string(3000, '>') + "\n"),
+              ElementsAre(HasSubstr("nested too deeply")));
+  // Many comparisons at one level are not nesting.
+  std::string wide = "type T = { a?: int } where ";
+  for (int i = 0; i < 120; ++i) wide += "a < " + std::to_string(i) + " && ";
+  EXPECT_THAT(SchemaErrors(wide + "true : \"m\"\n"), ElementsAre());
 }
 
 TEST(SyntaxErrorTest, LongOperatorChainsAreBounded) {
