@@ -3,14 +3,17 @@
 #include <gtest/gtest.h>
 
 #include "gorch/planner/rollout.h"
+#include "rollout_test_util.h"
 
 namespace gorch::planner {
 namespace {
 
+using testing::PodState;
+
 // n pods named "<prefix>-<i>" (i from 0), of the given revision, ready and available.
 std::vector<PodStatus> Pods(const std::string& prefix, int n, bool updated) {
   std::vector<PodStatus> out;
-  for (int i = 0; i < n; ++i) out.push_back({prefix + "-" + std::to_string(i), updated, true, true});
+  for (int i = 0; i < n; ++i) out.push_back(PodState(prefix + "-" + std::to_string(i), updated, true, true));
   return out;
 }
 
@@ -158,7 +161,7 @@ TEST(DeploymentStepTest, ScalingWithoutTemplateChange) {
 
 TEST(DeploymentStepTest, WaitsForNewPodsToBecomeAvailable) {
   DeploymentRollout spec = Rolling(2, IntOrPercent::Int(0), IntOrPercent::Int(1));
-  std::vector<PodStatus> pods = {{"web-v1-0", false, true, true}, {"web-v2-1", true, true, false}};
+  std::vector<PodStatus> pods = {PodState("web-v1-0", false, true, true), PodState("web-v2-1", true, true, false)};
   auto step = NextDeploymentStep(spec, pods);
   ASSERT_TRUE(step.ok());
   EXPECT_TRUE(step->empty());

@@ -2,14 +2,17 @@
 #include <gtest/gtest.h>
 
 #include "gorch/planner/rollout.h"
+#include "rollout_test_util.h"
 
 namespace gorch::planner {
 namespace {
 
+using testing::PodState;
+
 std::vector<PodStatus> Ordinals(const std::string& name, int n, bool updated) {
   std::vector<PodStatus> out;
   for (int i = 0; i < n; ++i) {
-    PodStatus p{name + "-" + std::to_string(i), updated, true, true};
+    PodStatus p = PodState(name + "-" + std::to_string(i), updated, true, true);
     p.ordinal = i;
     out.push_back(p);
   }
@@ -119,7 +122,7 @@ TEST(StatefulSetStepTest, RejectsPodsWithoutOrdinalOrDuplicates) {
 std::vector<PodStatus> DaemonPods(const std::vector<std::string>& nodes, bool updated) {
   std::vector<PodStatus> out;
   for (const std::string& n : nodes) {
-    PodStatus p{"agent-old-" + n, updated, true, true};
+    PodStatus p = PodState("agent-old-" + n, updated, true, true);
     p.node = n;
     out.push_back(p);
   }
@@ -206,7 +209,7 @@ TEST(JobRolloutTest, ParallelismAndCompletions) {
 }
 
 TEST(JobStepTest, KeepsRemainingCompletionsRunning) {
-  std::vector<PodStatus> pods = {{"j-1"}, {"j-2"}, {"j-3"}};
+  std::vector<PodStatus> pods = {PodState("j-1"), PodState("j-2"), PodState("j-3")};
   pods[0].succeeded = true;
   pods[1].failed = true;
   auto step = NextJobStep({"j", 2, 3}, pods);
@@ -215,11 +218,11 @@ TEST(JobStepTest, KeepsRemainingCompletionsRunning) {
   ASSERT_EQ(step->create.size(), 1u);
   EXPECT_EQ(step->create[0].name, "j-4");
 
-  auto shrink = NextJobStep({"j", 1, 10}, {{"j-1"}, {"j-2"}, {"j-3", false, true, true}});
+  auto shrink = NextJobStep({"j", 1, 10}, {PodState("j-1"), PodState("j-2"), PodState("j-3", false, true, true)});
   ASSERT_TRUE(shrink.ok());
   EXPECT_EQ(shrink->remove, (std::vector<std::string>{"j-2", "j-1"}));
 
-  std::vector<PodStatus> done = {{"j-1"}, {"j-2"}};
+  std::vector<PodStatus> done = {PodState("j-1"), PodState("j-2")};
   done[0].succeeded = done[1].succeeded = true;
   auto complete = NextJobStep({"j", 2, 2}, done);
   ASSERT_TRUE(complete.ok());
