@@ -39,6 +39,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "gorch 0.1.0");
   app.require_subcommand(1);
   app.fallthrough();
+  app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
+    std::string where = failed && failed->get_parent() ? "gorch " + failed->get_name() : "gorch";
+    return "gorch: error: " + std::string(e.what()) + "\nRun '" + where + " --help' for more information.\n";
+  });
 
   RunState state;
   // Verbs in a stable order, whatever the link order of their files.
