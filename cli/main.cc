@@ -51,6 +51,14 @@ int main(int argc, char** argv) {
             [](const Registration& a, const Registration& b) { return std::strcmp(a.name, b.name) < 0; });
   for (const auto& r : registry) r.registrar(app, state);
 
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const auto& r : registry) known |= std::strcmp(r.name, argv[1]) == 0;
+    if (!known) {
+      std::cerr << "gorch: error: unknown command \"" << argv[1] << "\"\nRun 'gorch --help' for the commands.\n";
+      return kExitError;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
