@@ -97,17 +97,19 @@ struct PodContext {
   bool affinity_bootstrap = false;
 };
 
-// What the scheduler tracks per node, in one struct so a node's check touches one
-// or two cache lines.
-struct NodeState {
+// What the scheduler tracks per node. The filter check and the memoized scores
+// (read for every node scanned) fill the first cache line; the rest is read only
+// when the memo misses.
+struct alignas(64) NodeState {
   int64_t alloc_cpu = 0, alloc_memory = 0, alloc_pods = 0;
   int64_t req_cpu = 0, req_memory = 0, pods = 0;
-  int64_t nz_cpu = 0, nz_memory = 0;  // requests, a pod asking nothing counted as default
-  double inv_cpu = 0, inv_memory = 0;  // 1 / allocatable (0 when none)
   // The resource scores last computed here, for pods of request class memo_request
   // (kNone: none). Binding a pod to the node clears it.
   uint32_t memo_request = 0xffffffffu;
   int32_t memo_fit = 0, memo_balanced = 0;
+  // Second cache line.
+  int64_t nz_cpu = 0, nz_memory = 0;   // requests, a pod asking nothing counted as default
+  double inv_cpu = 0, inv_memory = 0;  // 1 / allocatable (0 when none)
 };
 
 // A feasible node: the scores that need no normalization, and the raw values of
