@@ -301,7 +301,8 @@ Evaluation Supervise(int fd, pid_t pid, const Source& source, const LoadOptions&
       result.text = "the Jsonnet evaluator crashed (" + std::string(strsignal(WTERMSIG(status))) +
                     "); is the file nested too deeply?";
     else
-      result.text = "the Jsonnet evaluator exited without a result";
+      result.text = "the Jsonnet evaluator exited without a result (status " +
+                    std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")";
   }
   return result;
 }

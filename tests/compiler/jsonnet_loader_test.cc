@@ -225,7 +225,10 @@ TEST(JsonnetLoaderTest, CrashOfTheEvaluatorIsContained) {
   Loaded l = Load({{"m.jsonnet", deep}}, "m.jsonnet");
   EXPECT_TRUE(l.manifests.empty());
   std::string all = AllDiags(l.diags);
-  EXPECT_NE(all.find("repo/m.jsonnet: error[jsonnet-error]: the Jsonnet evaluator crashed"), std::string::npos) << all;
+  EXPECT_NE(all.find("repo/m.jsonnet: error[jsonnet-error]: the Jsonnet evaluator "), std::string::npos) << all;
+#if !defined(__SANITIZE_ADDRESS__)  // ASan catches the SIGSEGV and exits instead
+  EXPECT_NE(all.find("crashed (Segmentation fault); is the file nested too deeply?"), std::string::npos) << all;
+#endif
 }
 
 TEST(JsonnetLoaderTest, MissingFileAndBadBytes) {

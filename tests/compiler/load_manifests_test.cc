@@ -86,6 +86,28 @@ TEST(LoadManifestsTest, OversizedFileIsReportedAndOthersStillLoad) {
             "r/big.yaml: error[file-too-large]: file is 153 bytes, over the limit of 80 bytes\n");
 }
 
+TEST(LoadManifestsTest, RealDirectoryMixingYamlJsonAndJsonnet) {
+  const std::string root = std::string(GORCH_TESTDATA) + "/loaders/mixed";
+  auto source = OpenDirectorySource(root);
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  lang::Diagnostics diags;
+  std::vector<Manifest> manifests = LoadManifests(**source, LoadOptions{}, diags);
+  std::string text = Describe(manifests, diags);
+  for (size_t at; (at = text.find(root + "/")) != std::string::npos;) text.erase(at, root.size() + 1);
+  EXPECT_EQ(text,
+            "apps/list.yml:4:3 from-list-1\n"
+            "apps/list.yml:5:3 from-list-2\n"
+            "apps/web/config.json:1:1 web-config\n"
+            "apps/web/deploy.yaml:2:1 web\n"
+            "apps/web/deploy.yaml:12:1 web\n"
+            "envs/prod.jsonnet prod-features\n"
+            "envs/prod.jsonnet prod-settings\n");
+  ASSERT_EQ(manifests.size(), 7u);
+  const lang::Value& deployment = manifests[3].doc;
+  EXPECT_EQ(*deployment.FindPath("spec.selector.matchLabels"), *deployment.FindPath("metadata.labels"));
+  EXPECT_EQ(manifests[5].doc.FindPath("data.beta")->as_string(), "false");
+}
+
 TEST(LoadManifestsTest, EmptySourceGivesNothing) {
   auto source = MakeMemorySource({});
   lang::Diagnostics diags;
