@@ -1,0 +1,163 @@
+// gorch plan: what applying the desired state to the live state would do.
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "commands.h"
+#include "compile_flags.h"
+#include "gorch/planner/plan.h"
+#include "gorch/planner/scheduler_input.h"
+#include "gorch/planner/value_json.h"
+#include "gorch/store/lmdb_store.h"
+
+namespace gorch::cli {
+namespace {
+
+struct PlanArgs {
+  CompileFlags flags;
+  std::string state_dir;
+  std::string live_file;
+  std::string nodes;
+  std::string out;
+  std::string output = "text";
+  bool detailed_exitcode = false;
+  bool no_prune = false;
+  bool most_allocated = false;
+};
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The live state from an LMDB store directory, read at one revision, and the
+// nodes registered there.
+Status ReadStore(const std::string& dir, planner::LiveState& live, planner::ClusterSnapshot& nodes) {
+  store::LmdbOptions options;
+  options.dir = dir;
+  options.create_if_missing = false;
+  auto st = store::OpenLmdbStore(options);
+  if (!st.ok()) return st.status();
+  auto range = (*st)->Range(store::RangeRequest::Prefix("/"));
+  if (!range.ok()) return range.status();
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (auto& kv : range->kvs) {
+    if (kv.key.rfind("/Node//", 0) == 0) {
+      auto v = planner::ParseJsonValue(kv.value, kv.key);
+      if (!v.ok()) return v.status();
+      const lang::Value* obj = v->Find("object");
+      auto node = planner::NodeInfoFromObject(obj ? *obj : *v);
+      if (!node.ok()) return node.status();
+      nodes.nodes.push_back(std::move(*node));
+      continue;
+    }
+    entries.emplace_back(std::move(kv.key), std::move(kv.value));
+  }
+  auto parsed = planner::LiveState::FromStore(range->revision, entries);
+  if (!parsed.ok()) return parsed.status();
+  live = std::move(*parsed);
+  return Status::Ok();
+}
+
+int RunPlan(const PlanArgs& args) {
+  compiler::CompileOptions options;
+  if (!ToCompileOptions(args.flags, options)) return kExitError;
+  if (!args.state_dir.empty() && !args.live_file.empty()) {
+    std::cerr << "gorch: error: --state and --live are alternatives: give one\n";
+    return kExitError;
+  }
+  planner::LiveState live;
+  planner::ClusterSnapshot cluster;
+  if (!args.state_dir.empty()) {
+    Status s = ReadStore(args.state_dir, live, cluster);
+    if (!s.ok()) {
+      std::cerr << "gorch: error: --state " << args.state_dir << ": " << s.message() << "\n";
+      return kExitError;
+    }
+  } else if (!args.live_file.empty()) {
+    auto text = ReadFile(args.live_file);
+    auto parsed = text.ok() ? planner::LiveState::FromJson(*text, args.live_file) : Result<planner::LiveState>(text.status());
+    if (!parsed.ok()) {
+      std::cerr << "gorch: error: --live: " << parsed.status().message() << "\n";
+      return kExitError;
+    }
+    live = std::move(*parsed);
+  }
+  if (!args.nodes.empty()) {
+    auto described = planner::ParseDescribedCluster(args.nodes);
+    if (!described.ok()) {
+      std::cerr << "gorch: error: --nodes: " << described.status().message() << "\n";
+      return kExitError;
+    }
+    cluster = std::move(*described);
+  }
+
+  compiler::CompileResult compiled = compiler::Compile(options);
+  PrintDiagnostics(compiled.diags);
+  if (!compiled.ok()) {
+    std::cerr << "gorch: " << compiled.diags.error_count() << " error(s); no plan made\n";
+    return kExitError;
+  }
+  lang::Diagnostics schema_diags;
+  auto schemas = lang::LoadSchemas(options.schema_dirs, schema_diags);
+  if (!schemas) {
+    PrintDiagnostics(schema_diags);
+    return kExitError;
+  }
+  planner::PlanOptions plan_options;
+  plan_options.diff.prune = !args.no_prune;
+  if (args.most_allocated) plan_options.scheduler.resource_scoring = planner::ResourceScoring::kMostAllocated;
+  if (!cluster.nodes.empty()) plan_options.cluster = &cluster;
+  auto plan = planner::MakePlan(compiled.state, live, *schemas, plan_options);
+  if (!plan.ok()) {
+    std::cerr << "gorch: error: " << plan.status().message() << "\n";
+    return kExitError;
+  }
+  if (!args.out.empty()) {
+    std::ofstream out(args.out, std::ios::binary | std::ios::trunc);
+    out << plan->ToJson() << "\n";
+    if (!out.flush()) {
+      std::cerr << "gorch: error: cannot write " << args.out << "\n";
+      return kExitError;
+    }
+  }
+  if (args.output == "json") std::cout << plan->ToJson() << "\n";
+  else if (args.output == "markdown") std::cout << planner::RenderMarkdown(*plan);
+  else std::cout << planner::RenderText(*plan, StdoutIsTerminal());
+  if (!args.out.empty() && args.output == "text")
+    std::cout << "\nSaved the plan to " << args.out << ": `gorch apply " << args.out << "` applies exactly this.\n";
+  if (args.detailed_exitcode && plan->HasChanges()) return kExitChanges;
+  return kExitOk;
+}
+
+void AddPlanCommand(CLI::App& app, RunState& state) {
+  auto args = std::make_shared<PlanArgs>();
+  CLI::App* cmd = app.add_subcommand("plan", "Show what applying the manifests would change, and where pods go");
+  cmd->footer(
+      "Plans against a local store (--state), a live-state file (--live), or nothing (all creates);\n"
+      "--nodes describes a cluster to place pods on without credentials, e.g. 5x4cpu16Gi,2x8cpu32Gi:gpu=true.\n"
+      "Examples:\n"
+      "  gorch plan examples/shop --nodes 3x4cpu16Gi\n"
+      "  gorch plan --git . --rev HEAD --state /var/lib/gorch -o markdown --detailed-exitcode\n"
+      "Exit codes: 0 ok (with --detailed-exitcode: no changes), 1 error, 2 changes present.");
+  AddCompileFlags(cmd, args->flags);
+  auto* state_opt = cmd->add_option("--state", args->state_dir, "Data directory of the live store (LMDB)");
+  cmd->add_option("--live", args->live_file, "A live-state JSON file instead of a store")->excludes(state_opt);
+  cmd->add_option("--nodes", args->nodes, "Described cluster to place pods on, e.g. 5x4cpu16Gi,2x8cpu32Gi:gpu=true");
+  cmd->add_option("--out", args->out, "Save the plan (versioned JSON) for `gorch apply FILE`");
+  cmd->add_option("-o,--output", args->output, "Output format")
+      ->check(CLI::IsMember({"text", "json", "markdown"}))
+      ->capture_default_str();
+  cmd->add_flag("--detailed-exitcode", args->detailed_exitcode, "Exit 2 when the plan has changes, 0 when none");
+  cmd->add_flag("--no-prune", args->no_prune, "Keep resources that left git instead of deleting them");
+  cmd->add_flag("--most-allocated", args->most_allocated, "Pack pods onto the fullest nodes (default: spread)");
+  cmd->callback([args, &state] { state.exit_code = RunPlan(*args); });
+}
+
+const bool registered = RegisterCommand("plan", &AddPlanCommand);
+
+}  // namespace
+}  // namespace gorch::cli
