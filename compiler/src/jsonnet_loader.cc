@@ -124,10 +124,11 @@ fallback:
     if (fd != keep) ::close(fd);
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kCanLimitMemory = false;  // ASan maps terabytes of shadow memory
+// Sanitizers map terabytes of shadow memory: no heap limit under them.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kCanLimitMemory = false;
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
 constexpr bool kCanLimitMemory = false;
 #else
 constexpr bool kCanLimitMemory = true;

@@ -206,7 +206,7 @@ TEST(JsonnetLoaderTest, SlowEvaluationIsStoppedAtTheTimeLimit) {
             "stopped\n");
 }
 
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)  // no heap limit under sanitizers
 TEST(JsonnetLoaderTest, MemoryLimitStopsARunawayEvaluation) {
   LoadOptions options;
   options.jsonnet_max_memory_mb = 256;
