@@ -136,13 +136,17 @@ class ObjectDiffer {
   }
 
   void DiffValues(const Value& desired, const Value& live, const Type* t, const std::string& path) {
+    // Equal subtrees (almost all of them) cost one comparison and no path strings.
+    // A defaulted value the live side lacks makes them unequal; the walk below
+    // then skips it (Added), so the fast path never hides a change.
+    if (desired == live) return;
     if (desired.is_map() && live.is_map()) {
       // A map of scalars (labels, data) or a record: recurse either way, so a
       // change names the one key that changed.
       DiffMaps(desired, live, t, path, false);
     } else if (desired.is_list() && live.is_list()) {
       DiffLists(desired, live, t, path);
-    } else if (!(desired == live)) {
+    } else {
       out_.push_back({path, live, desired});
     }
   }
