@@ -5,10 +5,10 @@
 
 #include "commands.h"
 #include "compile_flags.h"
+#include "gorch/engine/apply.h"
 #include "gorch/planner/plan.h"
 #include "gorch/planner/scheduler_input.h"
-#include "gorch/planner/value_json.h"
-#include "gorch/store/lmdb_store.h"
+#include "local_store.h"
 
 namespace gorch::cli {
 namespace {
@@ -25,43 +25,6 @@ struct PlanArgs {
   bool most_allocated = false;
 };
 
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The live state from an LMDB store directory, read at one revision, and the
-// nodes registered there.
-Status ReadStore(const std::string& dir, planner::LiveState& live, planner::ClusterSnapshot& nodes) {
-  store::LmdbOptions options;
-  options.dir = dir;
-  options.create_if_missing = false;
-  auto st = store::OpenLmdbStore(options);
-  if (!st.ok()) return st.status();
-  auto range = (*st)->Range(store::RangeRequest::Prefix("/"));
-  if (!range.ok()) return range.status();
-  std::vector<std::pair<std::string, std::string>> entries;
-  for (auto& kv : range->kvs) {
-    if (kv.key.rfind("/Node//", 0) == 0) {
-      auto v = planner::ParseJsonValue(kv.value, kv.key);
-      if (!v.ok()) return v.status();
-      const lang::Value* obj = v->Find("object");
-      auto node = planner::NodeInfoFromObject(obj ? *obj : *v);
-      if (!node.ok()) return node.status();
-      nodes.nodes.push_back(std::move(*node));
-      continue;
-    }
-    entries.emplace_back(std::move(kv.key), std::move(kv.value));
-  }
-  auto parsed = planner::LiveState::FromStore(range->revision, entries);
-  if (!parsed.ok()) return parsed.status();
-  live = std::move(*parsed);
-  return Status::Ok();
-}
-
 int RunPlan(const PlanArgs& args) {
   compiler::CompileOptions options;
   if (!ToCompileOptions(args.flags, options)) return kExitError;
@@ -72,13 +35,13 @@ int RunPlan(const PlanArgs& args) {
   planner::LiveState live;
   planner::ClusterSnapshot cluster;
   if (!args.state_dir.empty()) {
-    Status s = ReadStore(args.state_dir, live, cluster);
+    Status s = ReadLocalState(args.state_dir, live, cluster);
     if (!s.ok()) {
       std::cerr << "gorch: error: --state " << args.state_dir << ": " << s.message() << "\n";
       return kExitError;
     }
   } else if (!args.live_file.empty()) {
-    auto text = ReadFile(args.live_file);
+    auto text = ReadWholeFile(args.live_file);
     auto parsed = text.ok() ? planner::LiveState::FromJson(*text, args.live_file) : Result<planner::LiveState>(text.status());
     if (!parsed.ok()) {
       std::cerr << "gorch: error: --live: " << parsed.status().message() << "\n";

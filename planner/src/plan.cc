@@ -131,6 +131,10 @@ Result<Plan> MakePlan(const compiler::DesiredState& desired, const LiveState& li
     PlanStep step;
     step.change = std::move(c);
     const compiler::Resource* r = desired.Find(step.change.id);
+    if (r && (step.change.action == Action::kCreate || step.change.action == Action::kUpdate)) {
+      step.object = r->object;
+      step.content_hash = r->content_hash;
+    }
     if (r && IsWorkload(r->id.kind) &&
         (step.change.action == Action::kCreate ||
          (step.change.action == Action::kUpdate && TemplateChanged(step.change)))) {

@@ -86,7 +86,9 @@ std::string Plan::ToJson() const {
     out += "\"action\":" + Q(std::string(ActionName(c.action))) + ",\"kind\":" + Q(c.id.kind) +
            ",\"namespace\":" + Q(c.id.namespace_) + ",\"name\":" + Q(c.id.name) +
            ",\"apiVersion\":" + Q(c.api_version) + ",\"source\":" + Q(c.pos.ToString()) +
-           ",\"strategy\":" + Q(s.strategy) + ",\"fields\":[";
+           ",\"strategy\":" + Q(s.strategy) + ",\"hash\":" + Q(s.content_hash);
+    if (s.object) out += ",\"object\":" + s.object->ToJson();
+    out += ",\"fields\":[";
     for (size_t j = 0; j < c.fields.size(); ++j) {
       const FieldChange& f = c.fields[j];
       out += (j ? ",{" : "{");
@@ -153,6 +155,8 @@ Result<Plan> Plan::FromJson(std::string_view json, std::string_view file_name) {
     std::string src = Str(sv, "source");
     if (!src.empty()) step.change.pos = ParsePos(src);
     step.strategy = Str(sv, "strategy");
+    step.content_hash = Str(sv, "hash");
+    if (const Value* o = sv.Find("object")) step.object = *o;
     if (const Value* fields = sv.Find("fields"); fields && fields->is_list()) {
       for (const Value& fv : fields->as_list()) {
         FieldChange f{Str(fv, "path"), std::nullopt, std::nullopt};

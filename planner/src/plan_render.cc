@@ -74,7 +74,9 @@ void PodLines(const PlanStep& s, const std::string& indent, const Palette& c, st
   for (const PodPlacement& p : s.placements) {
     // The full score breakdown is in the JSON plan; text shows the total.
     std::string reason = p.reason.substr(0, p.reason.find(':'));
-    if (p.scheduled())
+    if (!p.scheduled() && p.reason.empty())  // planned without nodes: nothing to place on
+      out += indent + "pod " + p.pod + "\n";
+    else if (p.scheduled())
       out += indent + "pod " + p.pod + " → " + p.node + std::string(c.dim) + "  (" + reason + ")" + c.reset + "\n";
     else
       out += indent + std::string(c.remove) + "pod " + p.pod + " unschedulable: " + p.reason + c.reset + "\n";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,10 @@ struct PodPlacement {
 
 struct PlanStep {
   ResourceChange change;
+  // create / update: the whole desired object and its content hash, so that
+  // `gorch apply PLANFILE` applies exactly what was planned, without the sources.
+  std::optional<lang::Value> object;
+  std::string content_hash;
   std::vector<PodPlacement> placements;  // workloads only
   std::vector<RolloutWave> waves;        // workloads only (rollout.h)
   std::string strategy;                  // "RollingUpdate maxSurge=1 maxUnavailable=0", ...

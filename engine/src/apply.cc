@@ -1,0 +1,112 @@
+#include "gorch/engine/apply.h"
+
+#include <atomic>
+#include <chrono>
+
+#include "gorch/planner/scheduler_input.h"
+#include "gorch/planner/value_json.h"
+
+namespace gorch::engine {
+
+using planner::Action;
+using store::Compare;
+using store::Op;
+
+Result<planner::LiveState> ReadLiveState(store::Store& st, planner::ClusterSnapshot* nodes) {
+  auto range = st.Range(store::RangeRequest::Prefix("/"));
+  if (!range.ok()) return range.status();
+  std::vector<std::pair<std::string, std::string>> entries;
+  entries.reserve(range->kvs.size());
+  for (auto& kv : range->kvs) {
+    if (kv.key.rfind("/Node//", 0) == 0) {
+      if (!nodes) continue;
+      auto v = planner::ParseJsonValue(kv.value, kv.key);
+      if (!v.ok()) return Status::Corruption("store value at " + kv.key + ": " + v.status().message());
+      const lang::Value* obj = v->Find("object");
+      auto node = planner::NodeInfoFromObject(obj ? *obj : *v);
+      if (!node.ok()) return node.status();
+      nodes->nodes.push_back(std::move(*node));
+      continue;
+    }
+    entries.emplace_back(std::move(kv.key), std::move(kv.value));
+  }
+  return planner::LiveState::FromStore(range->revision, entries);
+}
+
+namespace {
+
+std::string Quote(const std::string& s) { return lang::Value::String(s).ToJson(); }
+
+// A token that tells this apply's lock from another's: process id and time.
+std::string NewToken() {
+  static std::atomic<uint64_t> counter{0};
+  auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  return std::to_string(::getpid()) + "-" + std::to_string(now) + "-" + std::to_string(counter++);
+}
+
+}  // namespace
+
+Result<ApplyResult> ApplyPlan(store::Store& st, const planner::Plan& plan) {
+  auto head = st.Range(store::RangeRequest::Prefix("/", 0));
+  if (!head.ok()) return head.status();
+  if (head->revision != plan.base_revision) {
+    return Status::FailedPrecondition(
+        "stale plan: it was computed against live revision " + std::to_string(plan.base_revision) +
+        ", but the store is now at revision " + std::to_string(head->revision) +
+        "; run `gorch plan` again and apply the new plan");
+  }
+  // Each step's operations, in plan order.
+  ApplyResult result;
+  std::vector<Op> ops;
+  for (const planner::PlanStep& s : plan.steps) {
+    const auto& c = s.change;
+    std::string key = c.id.StoreKey();
+    if (c.action == Action::kCreate || c.action == Action::kUpdate) {
+      if (!s.object) return Status::InvalidArgument("plan step " + c.id.ToString() + " has no object to apply");
+      planner::LiveResource r{c.id, c.api_version, *s.object, s.content_hash, true, 0};
+      ops.push_back(Op::Put(key, r.ToStoreValue()));
+      (c.action == Action::kCreate ? result.created : result.updated)++;
+    } else if (c.action == Action::kDelete) {
+      ops.push_back(Op::Delete(store::DeleteRequest::Key(key)));
+      ++result.deleted;
+    }
+  }
+  std::string token = NewToken();
+  std::string lock = "{\"token\":" + Quote(token) + ",\"desiredHash\":" + Quote(plan.desired_hash) + "}";
+  std::string applied = "{\"commit\":" + Quote(plan.commit) + ",\"hash\":" + Quote(plan.desired_hash) + "}";
+  const size_t batch = store::kMaxTxnOps - 2;
+  size_t next = 0;
+  bool first = true;
+  while (true) {
+    store::TxnRequest txn;
+    if (first) {
+      // Nothing may have been written since the plan was read.
+      auto applied_kv = st.Get(planner::kAppliedKey);
+      if (!applied_kv.ok()) return applied_kv.status();
+      int64_t mod = *applied_kv ? (*applied_kv)->mod_revision : 0;
+      txn.compare.push_back(Compare::ModRevision(std::string(planner::kAppliedKey), Compare::Op::kEqual, mod));
+      txn.success.push_back(Op::Put(std::string(kApplyLockKey), lock));
+    } else {
+      txn.compare.push_back(Compare::Value(std::string(kApplyLockKey), Compare::Op::kEqual, lock));
+    }
+    size_t end = std::min(ops.size(), next + batch);
+    for (; next < end; ++next) txn.success.push_back(std::move(ops[next]));
+    bool last = next == ops.size();
+    if (last) {
+      txn.success.push_back(Op::Put(std::string(planner::kAppliedKey), applied));
+      if (!first) txn.success.push_back(Op::Delete(store::DeleteRequest::Key(std::string(kApplyLockKey))));
+      else txn.success.erase(txn.success.begin());  // one transaction: no lock needed
+    }
+    auto r = st.Txn(txn);
+    if (!r.ok()) return r.status();
+    if (!r->succeeded)
+      return Status::FailedPrecondition(first ? "stale plan: the live state changed while applying began; plan again"
+                                              : "another apply took over the store while this one ran; plan again");
+    result.revision = r->revision;
+    first = false;
+    if (last) break;
+  }
+  return result;
+}
+
+}  // namespace gorch::engine

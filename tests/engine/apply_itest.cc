@@ -1,0 +1,135 @@
+// Plans executed into a real LMDB store: apply, read back, re-plan to no
+// changes, stale plans refused, large applies in several transactions, prune.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "gorch/compiler/compile.h"
+#include "gorch/engine/apply.h"
+#include "gorch/store/lmdb_store.h"
+
+namespace fs = std::filesystem;
+
+namespace gorch::engine {
+namespace {
+
+const lang::SchemaSet& Schemas() {
+  static auto* set = [] {
+    lang::Diagnostics diags;
+    return lang::LoadSchemas({}, diags).release();
+  }();
+  return *set;
+}
+
+compiler::DesiredState CompileFiles(std::map<std::string, std::string> files) {
+  auto source = compiler::MakeMemorySource(std::move(files));
+  auto r = compiler::CompileSource(*source, Schemas(), {});
+  EXPECT_TRUE(r.ok()) << (r.diags.all().empty() ? "" : r.diags.all()[0].ToString());
+  return std::move(r.state);
+}
+
+std::string ConfigMaps(int n, const std::string& level) {
+  std::string out;
+  for (int i = 0; i < n; ++i)
+    out += "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg-" + std::to_string(i) +
+           "\ndata:\n  LEVEL: " + level + "\n";
+  return out;
+}
+
+class ApplyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("gorch-apply-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    store::LmdbOptions options;
+    options.dir = dir_.string();
+    auto st = store::OpenLmdbStore(options);
+    ASSERT_TRUE(st.ok()) << st.status().ToString();
+    store_ = std::move(*st);
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  planner::Plan PlanFor(const compiler::DesiredState& desired) {
+    auto live = ReadLiveState(*store_);
+    EXPECT_TRUE(live.ok());
+    auto plan = planner::MakePlan(desired, *live, Schemas(), {});
+    EXPECT_TRUE(plan.ok());
+    return *plan;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<store::Store> store_;
+};
+
+TEST_F(ApplyTest, ApplyThenReplanFindsNothingToDo) {
+  auto desired = CompileFiles({{"a.yaml", ConfigMaps(3, "info")}});
+  auto plan = PlanFor(desired);
+  EXPECT_EQ(plan.summary.create, 3);
+  auto applied = ApplyPlan(*store_, plan);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(applied->created, 3);
+  auto live = ReadLiveState(*store_);
+  ASSERT_TRUE(live.ok());
+  EXPECT_EQ(live->resources.size(), 3u);
+  EXPECT_EQ(live->applied_hash, desired.hash);
+  EXPECT_EQ(live->revision, applied->revision);
+  EXPECT_FALSE(PlanFor(desired).HasChanges());
+}
+
+TEST_F(ApplyTest, AStalePlanIsRefusedAndChangesNothing) {
+  auto plan = PlanFor(CompileFiles({{"a.yaml", ConfigMaps(2, "info")}}));
+  ASSERT_TRUE(store_->Put("/gorch/someone-else", "x").ok());  // the live state moves on
+  auto before = store_->Range(store::RangeRequest::Prefix("/"));
+  auto applied = ApplyPlan(*store_, plan);
+  ASSERT_FALSE(applied.ok());
+  EXPECT_TRUE(applied.status().IsFailedPrecondition());
+  EXPECT_NE(applied.status().message().find("stale plan"), std::string::npos);
+  auto after = store_->Range(store::RangeRequest::Prefix("/"));
+  EXPECT_EQ(after->revision, before->revision);
+  EXPECT_EQ(after->kvs.size(), before->kvs.size());
+}
+
+TEST_F(ApplyTest, ThePlanFileRoundTripAppliesTheSame) {
+  auto desired = CompileFiles({{"a.yaml", ConfigMaps(2, "info")}});
+  auto plan = PlanFor(desired);
+  auto reread = planner::Plan::FromJson(plan.ToJson(), "plan.json");
+  ASSERT_TRUE(reread.ok());
+  ASSERT_TRUE(ApplyPlan(*store_, *reread).ok());
+  EXPECT_FALSE(PlanFor(desired).HasChanges());
+}
+
+TEST_F(ApplyTest, LargeAppliesSpanSeveralTransactionsAndReleaseTheLock) {
+  auto desired = CompileFiles({{"a.yaml", ConfigMaps(300, "info")}});
+  auto applied = ApplyPlan(*store_, PlanFor(desired));
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(applied->created, 300);
+  auto lock = store_->Get(kApplyLockKey);
+  ASSERT_TRUE(lock.ok());
+  EXPECT_FALSE(lock->has_value());
+  auto live = ReadLiveState(*store_);
+  EXPECT_EQ(live->resources.size(), 300u);
+  EXPECT_FALSE(PlanFor(desired).HasChanges());
+}
+
+TEST_F(ApplyTest, UpdatesAndPrunesFollowGit) {
+  ASSERT_TRUE(ApplyPlan(*store_, PlanFor(CompileFiles({{"a.yaml", ConfigMaps(3, "info")}}))).ok());
+  auto next = CompileFiles({{"a.yaml", ConfigMaps(2, "debug")}});
+  auto plan = PlanFor(next);
+  EXPECT_EQ(plan.summary.update, 2);
+  EXPECT_EQ(plan.summary.remove, 1);
+  auto applied = ApplyPlan(*store_, plan);
+  ASSERT_TRUE(applied.ok());
+  EXPECT_EQ(applied->deleted, 1);
+  auto live = ReadLiveState(*store_);
+  ASSERT_EQ(live->resources.size(), 2u);
+  EXPECT_EQ(live->resources[0].object.FindPath("data.LEVEL")->as_string(), "debug");
+  EXPECT_FALSE(PlanFor(next).HasChanges());
+}
+
+}  // namespace
+}  // namespace gorch::engine
