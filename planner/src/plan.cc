@@ -35,8 +35,7 @@ bool ReplicasChanged(const ResourceChange& c) {
 
 class PlanBuilder {
  public:
-  PlanBuilder(const compiler::DesiredState& desired, const PlanOptions& options)
-      : desired_(desired), options_(options) {}
+  explicit PlanBuilder(const PlanOptions& options) : options_(options) {}
 
   Status Init() {
     if (!options_.cluster) return Status::Ok();
@@ -104,7 +103,6 @@ class PlanBuilder {
     return Status::Ok();
   }
 
-  const compiler::DesiredState& desired_;
   const PlanOptions& options_;
   std::optional<Scheduler> scheduler_;
 };
@@ -118,7 +116,7 @@ Result<Plan> MakePlan(const compiler::DesiredState& desired, const LiveState& li
   plan.desired_hash = desired.hash;
   plan.commit = desired.commit;
   plan.source = desired.source;
-  PlanBuilder builder(desired, options);
+  PlanBuilder builder(options);
   GORCH_RETURN_IF_ERROR(builder.Init());
   for (ResourceChange& c : Diff(desired, live, schemas, options.diff)) {
     switch (c.action) {
