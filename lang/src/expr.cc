@@ -209,10 +209,21 @@ void PrintInner(std::string& out, const Expr& e) {
       Print(out, *e.args[1], 0);
       out += ']';
       return;
-    case ExprKind::kUnary:
+    case ExprKind::kUnary: {
       out += e.unary_op == UnaryOp::kNot ? "!" : "-";
-      Print(out, *e.args[0], 8);
+      // "-" before a number literal would fold into the literal when parsed again
+      // ("-(0)" is not "-0", which is the literal 0): keep the parentheses.
+      const Expr& operand = *e.args[0];
+      bool number = operand.kind == ExprKind::kLiteral && operand.value.is_number();
+      if (number && e.unary_op == UnaryOp::kNeg) {
+        out += '(';
+        Print(out, operand, 0);
+        out += ')';
+      } else {
+        Print(out, operand, 8);
+      }
       return;
+    }
     case ExprKind::kBinary: {
       int p = Precedence(e);
       Print(out, *e.args[0], p);
