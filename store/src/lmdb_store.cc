@@ -2,6 +2,8 @@
 // lease table kept in memory with its reaper.
 #include "gorch/store/lmdb_store.h"
 
+#include <pthread.h>
+
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -12,6 +14,7 @@
 #include "lmdb_apply.h"
 #include "lmdb_core.h"
 #include "lmdb_watch.h"
+#include "sync_poller.h"
 
 namespace gorch::store {
 namespace {
@@ -32,13 +35,24 @@ class LmdbStore : public Store {
             const std::vector<std::pair<int64_t, int64_t>>& leases)
       : core_(std::move(core)),
         clock_(core_->options().clock ? core_->options().clock : SystemClock()),
+        poller_(core_->options().sync ? core_->options().sync_poll_interval : std::chrono::microseconds(0)),
         meta_(meta),
         rng_(std::random_device{}()) {
     const int64_t now = clock_->NowMillis();
     // As etcd does on recovery: every lease gets its full TTL again.
     for (auto [id, ttl] : leases) leases_[id] = LeaseState{ttl, now + ttl * 1000};
-    committer_ = std::thread([this] { CommitterLoop(); });
-    reaper_ = std::thread([this] { ReaperLoop(); });
+    committer_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "gorch-commit");
+      CommitterLoop();
+    });
+    syncer_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "gorch-sync");
+      SyncerLoop();
+    });
+    reaper_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "gorch-leases");
+      ReaperLoop();
+    });
   }
 
   ~LmdbStore() override {
@@ -54,6 +68,12 @@ class LmdbStore : public Store {
     }
     queue_cv_.notify_all();
     committer_.join();
+    {
+      std::lock_guard<std::mutex> l(sync_mu_);
+      sync_stop_ = true;
+    }
+    sync_cv_.notify_all();
+    syncer_.join();
     {
       std::lock_guard<std::mutex> l(core_->watch_mu);
       core_->closed.store(true);
@@ -220,17 +240,17 @@ class LmdbStore : public Store {
           queue_.pop_front();
         }
       }
-      CommitBatch(batch);
+      CommitBatch(std::move(batch));
     }
   }
 
-  // Applies the batch in one LMDB transaction and commits it (one fsync); grows the
-  // map and retries from scratch if it filled up. Acknowledges every write after.
-  void CommitBatch(const std::vector<PendingWrite*>& batch) {
-    Status status;
-    MetaState meta;
-    std::vector<LeaseChange> lease_changes;
-    for (;;) {
+  // Applies the batch in one LMDB transaction and commits it (syncing its data pages);
+  // grows the map and retries from scratch if it filled up. The syncer then makes
+  // the commit durable and acknowledges it, while this thread goes on to the next batch.
+  void CommitBatch(std::vector<PendingWrite*> batch) {
+    Status status = Broken();
+    Committed done;
+    for (; status.ok();) {
       MDB_txn* txn = nullptr;
       int rc = mdb_txn_begin(core_->env(), nullptr, 0, &txn);
       if (rc != 0) {
@@ -246,7 +266,8 @@ class LmdbStore : public Store {
       if (s.ok()) s = writer.Finish();
       bool map_full = false;
       if (s.ok()) {
-        rc = mdb_txn_commit(txn);  // fsyncs unless options.sync is false
+        internal::SyncPoller::Scope flushing(poller_);
+        rc = mdb_txn_commit(txn);
         if (rc != 0) s = internal::MdbError(rc, "commit");
         map_full = rc == MDB_MAP_FULL;
       } else {
@@ -254,8 +275,9 @@ class LmdbStore : public Store {
         map_full = writer.last_mdb_rc() == MDB_MAP_FULL;
       }
       if (s.ok()) {
-        meta = writer.meta();
-        lease_changes = writer.lease_changes();
+        meta_ = writer.meta();
+        done.meta = meta_;
+        done.lease_changes = writer.lease_changes();
         break;
       }
       if (map_full) {
@@ -264,19 +286,57 @@ class LmdbStore : public Store {
         s = grown;
       }
       status = s;
-      break;
     }
-    if (status.ok()) {
-      Publish(meta, lease_changes);
-    } else {
+    if (!status.ok()) {
       for (PendingWrite* w : batch) w->status = status;
+      done.failed = true;
     }
-    for (PendingWrite* w : batch) w->done.set_value();
+    done.writes = std::move(batch);
+    {
+      std::lock_guard<std::mutex> l(sync_mu_);
+      committed_.push_back(std::move(done));
+    }
+    sync_cv_.notify_one();
+  }
+
+  // Makes committed batches durable (one fdatasync for all that are waiting), then,
+  // in commit order, publishes them to watches and leases and acknowledges them.
+  void SyncerLoop() {
+    for (;;) {
+      std::deque<Committed> ready;
+      {
+        std::unique_lock<std::mutex> l(sync_mu_);
+        sync_cv_.wait(l, [&] { return sync_stop_ || !committed_.empty(); });
+        if (committed_.empty()) return;
+        ready.swap(committed_);
+      }
+      Status synced;
+      if (core_->options().sync) {
+        internal::SyncPoller::Scope flushing(poller_);
+        int rc = mdb_env_sync(core_->env(), 1);
+        if (rc != 0) {
+          synced = internal::MdbError(rc, "sync " + core_->options().dir);
+          std::lock_guard<std::mutex> l(broken_mu_);
+          broken_ = Status::IOError("store " + core_->options().dir + " stopped taking writes after a failed sync (" +
+                                    synced.message() + "); reopen it");
+        }
+      }
+      for (Committed& c : ready) {
+        if (!c.failed && synced.ok()) Publish(c.meta, c.lease_changes);
+        for (PendingWrite* w : c.writes) {
+          if (!c.failed && !synced.ok()) w->status = synced;
+          w->done.set_value();
+        }
+      }
+    }
+  }
+
+  Status Broken() {
+    std::lock_guard<std::mutex> l(broken_mu_);
+    return broken_;
   }
 
   void Publish(const MetaState& meta, const std::vector<LeaseChange>& lease_changes) {
-    const bool moved = meta.revision != meta_.revision;
-    meta_ = meta;
     if (!lease_changes.empty()) {
       std::lock_guard<std::mutex> l(lease_mu_);
       const int64_t now = clock_->NowMillis();
@@ -288,10 +348,10 @@ class LmdbStore : public Store {
         }
       }
     }
-    if (moved) {
+    if (meta.revision != core_->committed_revision.load()) {
       {
         std::lock_guard<std::mutex> l(core_->watch_mu);
-        core_->committed_revision.store(meta_.revision);
+        core_->committed_revision.store(meta.revision);
       }
       core_->watch_cv.notify_all();
     }
@@ -331,14 +391,31 @@ class LmdbStore : public Store {
 
   std::shared_ptr<LmdbCore> core_;
   std::shared_ptr<Clock> clock_;
+  internal::SyncPoller poller_;
+
+  // A batch the committer has committed, waiting for the syncer.
+  struct Committed {
+    std::vector<PendingWrite*> writes;
+    bool failed = false;  // not committed; each write holds its error
+    MetaState meta;
+    std::vector<LeaseChange> lease_changes;
+  };
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::deque<PendingWrite*> queue_;
   bool stopping_ = false;
   std::thread committer_;
-  MetaState meta_;       // committer thread only
+  MetaState meta_;       // committer thread only: the newest commit, durable or not
   std::mt19937_64 rng_;  // committer thread only (lease ids)
+
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::deque<Committed> committed_;
+  bool sync_stop_ = false;
+  std::thread syncer_;
+  std::mutex broken_mu_;
+  Status broken_;  // set for good once a sync fails
 
   std::mutex lease_mu_;
   std::unordered_map<int64_t, LeaseState> leases_;

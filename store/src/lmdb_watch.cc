@@ -1,6 +1,7 @@
 #include "lmdb_watch.h"
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -22,9 +23,10 @@ class LmdbWatchStream : public WatchStream {
     for (;;) {
       if (canceled_.load()) return Fail(Status::Aborted("watch canceled"));
       if (core_->closed.load()) return Fail(Status::Unavailable("store " + core_->options().dir + " is closed"));
-      if (next_rev_ <= core_->committed_revision.load()) {
+      const int64_t durable = core_->committed_revision.load();
+      if (next_rev_ <= durable) {
         std::vector<Event> events;
-        Status s = ReadSome(&events);
+        Status s = ReadSome(durable, &events);
         if (!s.ok()) return Fail(s);
         if (!events.empty()) return events;
         continue;
@@ -49,8 +51,9 @@ class LmdbWatchStream : public WatchStream {
     return s;
   }
 
-  // Reads history from next_rev_ on, advancing next_rev_ past what was scanned.
-  Status ReadSome(std::vector<Event>* events) {
+  // Reads history from next_rev_ up to `durable` (never a commit that is not yet
+  // durable, though the snapshot may hold one), advancing next_rev_ past it.
+  Status ReadSome(int64_t durable, std::vector<Event>* events) {
     auto txn = core_->BeginRead();
     if (!txn.ok()) return txn.status();
     MetaState meta;
@@ -60,7 +63,7 @@ class LmdbWatchStream : public WatchStream {
                                ", but history is compacted up to " + std::to_string(meta.compact_revision));
     }
     int64_t scanned = 0;
-    GORCH_RETURN_IF_ERROR(ReadHistory(txn->get(), core_->tables(), next_rev_, meta.revision, req_.key,
+    GORCH_RETURN_IF_ERROR(ReadHistory(txn->get(), core_->tables(), next_rev_, std::min(durable, meta.revision), req_.key,
                                       req_.range_end, kMaxEventsPerNext, events, &scanned));
     next_rev_ = scanned + 1;
     return Status::Ok();

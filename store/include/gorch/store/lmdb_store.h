@@ -31,6 +31,10 @@ struct LmdbOptions {
   // false: no fsync at commit (MDB_NOSYNC); a crash may lose recent writes. Only for
   // throwaway stores; the default is durable.
   bool sync = true;
+  // While a flush is in flight, wake a helper thread this often (0: never). Some
+  // virtual machines otherwise notice a finished disk flush only at the next timer
+  // tick, milliseconds late (docs/store.md, "Durability").
+  std::chrono::microseconds sync_poll_interval{50};
   // Decode and checksum every record at open, so a corrupt file is refused before it
   // is served. Costs about one full read of the data.
   bool verify_on_open = true;
