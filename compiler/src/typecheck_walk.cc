@@ -5,6 +5,7 @@
 // for a diagnostic or a reference; regexes are compiled once per thread (lang's
 // MatchesPattern cache); defaults that are literals are copied without the
 // evaluator.
+#include <optional>
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -518,13 +519,42 @@ void Checker::CheckConstraints(const Value& v, const Type& t, const PathStep& pa
   }
 }
 
+namespace {
+
+// RBAC objects are named by path segments, not DNS subdomains ("system:viewer").
+bool UsesPathSegmentNames(std::string_view kind) {
+  return kind == "Role" || kind == "ClusterRole" || kind == "RoleBinding" || kind == "ClusterRoleBinding";
+}
+
+}  // namespace
+
 void Checker::CheckObject(Value& doc, const lang::KindSchema& schema) {
   PathStep root;
   if (Value* meta = doc.Find("metadata"); meta != nullptr && !meta->is_null()) {
     PathStep step;
     step.parent = &root;
     step.name = "metadata";
+    // Such a name is checked here and hidden from ObjectMeta's DNS format.
+    std::optional<Value> path_name;
+    if (UsesPathSegmentNames(schema.kind) && meta->is_map()) {
+      if (Value* name = meta->Find("name"); name != nullptr && name->is_string()) {
+        const std::string& n = name->as_string();
+        if (n.empty() || n == "." || n == ".." || n.find_first_of("/%") != std::string::npos) {
+          PathStep name_step;
+          name_step.parent = &step;
+          name_step.name = "name";
+          Error(name->pos(), kInvalidValue, &name_step,
+                "invalid value \"" + n + "\": a " + schema.kind + " name may not be empty, \".\" or \"..\", nor contain '/' or '%'");
+        }
+        path_name = std::move(*name);
+        meta->Erase("name");
+      }
+    }
     CheckValue(*meta, schemas_.FindType("ObjectMeta"), step, &doc);
+    if (path_name) {
+      auto& m = meta->as_map();
+      m.insert(m.begin(), {"name", std::move(*path_name)});
+    }
   }
   if (schema.body != nullptr) CheckRecord(doc, *schema.body, root, /*top_level=*/true);
 }
