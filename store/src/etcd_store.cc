@@ -38,6 +38,7 @@ class EtcdStore : public Store {
   Result<RangeResponse> DoRange(const RangeRequest& req) override {
     pb::RangeRequest in;
     ToPb(req, &in);
+    in.set_serializable(conn_->options().serializable_reads);
     pb::RangeResponse out;
     GORCH_RETURN_IF_ERROR(conn_->Call(true, [&](EtcdEndpoint& ep, grpc::ClientContext* ctx) {
       return ep.kv->Range(ctx, in, &out);

@@ -18,6 +18,10 @@ struct EtcdOptions {
   std::string endpoints;
   // Deadline of every unary call; a dead endpoint is Unavailable after this at most.
   std::chrono::milliseconds request_timeout{5000};
+  // Reads are linearizable by default (etcd asks its raft quorum before answering);
+  // serializable reads are answered from the member's local state, faster, and may
+  // be stale on a follower. Reads inside a Txn are always linearizable.
+  bool serializable_reads = false;
   // OpenEtcdStore checks that an endpoint answers within this (0: no check).
   std::chrono::milliseconds dial_timeout{5000};
   // A watch whose stream broke keeps reconnecting (resuming after its last revision)
