@@ -150,6 +150,15 @@ void ControlPlaneImpl::Dispatch(const std::string& key, const Json* value, const
     return;
   }
   std::string kind, ns, name;
+  if (key.rfind("/gorch/status/Job/", 0) == 0) {  // a finished Job moves its CronJob
+    if (SplitKey(key.substr(13), &kind, &ns, &name)) {
+      if (const Obj* job = cache().Get(ObjectKey("Job", ns, name))) {
+        Owner o = OwnerOf(job->object());
+        if (o.kind == "CronJob") Enqueue(Controller::kCronJob, NsName(ns, o.name), 0);
+      }
+    }
+    return;
+  }
   if (!SplitKey(key, &kind, &ns, &name)) return;
   const Json* current = value ? value : old;
   const Json& object = current ? At(*current, "object") : At(Json(), "");
