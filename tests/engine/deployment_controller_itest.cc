@@ -3,6 +3,8 @@
 #include "controllers_harness.h"
 #include "gorch/planner/rollout.h"
 
+#include <thread>
+
 namespace gorch::engine::testing {
 namespace {
 
@@ -218,6 +220,31 @@ TEST_F(ControllersTest, DeletingADeploymentCollectsItsReplicaSetsAndPods) {
   EXPECT_TRUE(List("/Pod/default/web-").empty());
   EXPECT_TRUE(Get("/gorch/status/Deployment/default/web").is_null());
   EXPECT_EQ(List("/Pod/default/api-").size(), 1u);
+}
+
+}  // namespace
+}  // namespace gorch::engine::testing
+
+namespace gorch::engine::testing {
+namespace {
+
+// The background loop (what `gorch server` runs) converges on its own.
+TEST_F(ControllersTest, BackgroundLoopCreatesAndBindsPods) {
+  cp_.reset();
+  ControlPlaneOptions o = options_;
+  o.idle_wait = std::chrono::milliseconds(10);
+  auto cp = ControlPlane::Start(*store_, o);
+  ASSERT_TRUE(cp.ok()) << cp.status().ToString();
+  AddNode("n1");
+  Apply("Deployment", "default", "web", DeploymentObject(3, "web:1"));
+  int bound = 0;
+  for (int i = 0; i < 1000 && bound < 3; ++i) {  // bounded wait, no timing assertion
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    bound = CountBound(this, List("/Pod/default/web-"));
+  }
+  EXPECT_EQ(bound, 3);
+  (*cp)->Stop();
+  (*cp)->Stop();  // idempotent
 }
 
 }  // namespace
