@@ -9,6 +9,7 @@
 #include "gorch/planner/plan.h"
 #include "gorch/planner/scheduler_input.h"
 #include "local_store.h"
+#include "remote.h"
 
 namespace gorch::cli {
 namespace {
@@ -16,6 +17,7 @@ namespace {
 struct PlanArgs {
   CompileFlags flags;
   std::string state_dir;
+  std::string server;
   std::string live_file;
   std::string nodes;
   std::string out;
@@ -28,13 +30,22 @@ struct PlanArgs {
 int RunPlan(const PlanArgs& args) {
   compiler::CompileOptions options;
   if (!ToCompileOptions(args.flags, options)) return kExitError;
-  if (!args.state_dir.empty() && !args.live_file.empty()) {
-    std::cerr << "gorch: error: --state and --live are alternatives: give one\n";
+  if (!args.state_dir.empty() + !args.live_file.empty() + !args.server.empty() > 1) {
+    std::cerr << "gorch: error: --server, --state and --live are alternatives: give one\n";
     return kExitError;
   }
   planner::LiveState live;
   planner::ClusterSnapshot cluster;
-  if (!args.state_dir.empty()) {
+  if (!args.server.empty()) {
+    auto client = ConnectServer(args.server);
+    auto remote = client.ok() ? (*client)->ReadLiveState() : Result<engine::RemoteLiveState>(client.status());
+    if (!remote.ok()) {
+      std::cerr << "gorch: error: --server " << args.server << ": " << remote.status().message() << "\n";
+      return kExitError;
+    }
+    live = std::move(remote->live);
+    cluster = std::move(remote->nodes);
+  } else if (!args.state_dir.empty()) {
     Status s = ReadLocalState(args.state_dir, live, cluster);
     if (!s.ok()) {
       std::cerr << "gorch: error: --state " << args.state_dir << ": " << s.message() << "\n";
@@ -100,7 +111,8 @@ void AddPlanCommand(CLI::App& app, RunState& state) {
   auto args = std::make_shared<PlanArgs>();
   CLI::App* cmd = app.add_subcommand("plan", "Show what applying the manifests would change, and where pods go");
   cmd->footer(
-      "Plans against a local store (--state), a live-state file (--live), or nothing (all creates);\n"
+      "Plans against a running server (--server), a local store (--state), a live-state file (--live),\n"
+      "or nothing (all creates);\n"
       "--nodes describes a cluster to place pods on without credentials, e.g. 5x4cpu16Gi,2x8cpu32Gi:gpu=true.\n"
       "Examples:\n"
       "  gorch plan examples/shop --nodes 3x4cpu16Gi\n"
@@ -108,6 +120,8 @@ void AddPlanCommand(CLI::App& app, RunState& state) {
       "Exit codes: 0 ok (with --detailed-exitcode: no changes), 1 error, 2 changes present.");
   AddCompileFlags(cmd, args->flags);
   auto* state_opt = cmd->add_option("--state", args->state_dir, "Data directory of the live store (LMDB)");
+  cmd->add_option("--server", args->server, "Plan against the live state of `gorch server` at HOST:PORT")
+      ->excludes(state_opt);
   cmd->add_option("--live", args->live_file, "A live-state JSON file instead of a store")->excludes(state_opt);
   cmd->add_option("--nodes", args->nodes, "Described cluster to place pods on, e.g. 5x4cpu16Gi,2x8cpu32Gi:gpu=true");
   cmd->add_option("--out", args->out, "Save the plan (versioned JSON) for `gorch apply FILE`");

@@ -1,0 +1,258 @@
+// The node-agent calls of the Gorch service: registration, heartbeats, the
+// per-node pod stream and pod status updates (docs/state-model.md: the agent
+// registers /Node//<name>, keeps /gorch/heartbeat/<name> alive, writes pod status).
+#include <chrono>
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <unordered_set>
+
+#include "gorch/planner/scheduler_input.h"
+#include "gorch/planner/value_json.h"
+#include "server/objects.h"
+#include "server/service.h"
+
+namespace gorch::engine::server {
+
+using grpc::ServerContext;
+using Json = nlohmann::ordered_json;
+
+namespace {
+
+constexpr int kCasAttempts = 16;
+
+std::string NowRfc3339() {
+  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string HeartbeatKey(const std::string& node) { return "/gorch/heartbeat/" + node; }
+
+// The Node object a registration describes; `previous` (the stored {"object"}
+// value, or null) keeps what others own: spec.unschedulable, creationTimestamp.
+Result<Json> NodeObject(const v1::RegisterNodeRequest& req, const Json& previous) {
+  Json labels = Json::object();
+  for (const auto& [k, v] : req.labels()) {
+    if (Status s = ValidateSegment("label key", k, false); !s.ok()) return s;
+    labels[k] = v;
+  }
+  labels["kubernetes.io/hostname"] = req.name();
+  Json taints = Json::array();
+  for (const auto& t : req.taints()) {
+    if (t.key().empty()) return Status::InvalidArgument("a taint has no key");
+    if (t.effect() != "NoSchedule" && t.effect() != "PreferNoSchedule" && t.effect() != "NoExecute")
+      return Status::InvalidArgument("taint " + t.key() + ": effect \"" + t.effect() +
+                                     "\" is not NoSchedule, PreferNoSchedule or NoExecute");
+    Json taint = {{"key", t.key()}};
+    if (!t.value().empty()) taint["value"] = t.value();
+    taint["effect"] = t.effect();
+    taints.push_back(std::move(taint));
+  }
+  std::string cpu = req.cpu().empty() ? "4" : req.cpu();
+  std::string memory = req.memory().empty() ? "16Gi" : req.memory();
+  if (auto c = planner::ParseCpuMillis(cpu); !c.ok()) return Status::InvalidArgument("cpu: " + c.status().message());
+  if (auto m = planner::ParseMemoryBytes(memory); !m.ok())
+    return Status::InvalidArgument("memory: " + m.status().message());
+  if (req.pods() < 0 || req.pods() > 100000) return Status::InvalidArgument("pods must be within 0..100000");
+  int64_t pods = req.pods() == 0 ? 110 : req.pods();
+  std::string now = NowRfc3339();
+  std::string created = now;
+  bool unschedulable = false;
+  const Json* prev = previous.is_object() && previous.contains("object") ? &previous["object"] : nullptr;
+  if (prev && prev->is_object()) {
+    if (prev->contains("metadata") && (*prev)["metadata"].contains("creationTimestamp") &&
+        (*prev)["metadata"]["creationTimestamp"].is_string())
+      created = (*prev)["metadata"]["creationTimestamp"].get<std::string>();
+    if (prev->contains("spec") && (*prev)["spec"].is_object() && (*prev)["spec"].contains("unschedulable") &&
+        (*prev)["spec"]["unschedulable"].is_boolean())
+      unschedulable = (*prev)["spec"]["unschedulable"].get<bool>();
+  }
+  Json resources = {{"cpu", cpu}, {"memory", memory}, {"pods", std::to_string(pods)}};
+  Json node = {
+      {"apiVersion", "v1"},
+      {"kind", "Node"},
+      {"metadata", {{"name", req.name()}, {"labels", labels}, {"creationTimestamp", created}}},
+      {"spec", {{"taints", taints}, {"unschedulable", unschedulable}}},
+      {"status",
+       {{"capacity", resources},
+        {"allocatable", resources},
+        {"conditions", Json::array({{{"type", "Ready"},
+                                     {"status", "True"},
+                                     {"reason", "AgentRegistered"},
+                                     {"message", "the node agent registered"},
+                                     {"lastHeartbeatTime", now},
+                                     {"lastTransitionTime", now}}})},
+        {"nodeInfo", {{"runtime", req.runtime()}, {"agentVersion", req.agent_version()}}}}}};
+  // The scheduler must be able to read it, or every later plan would fail.
+  auto value = planner::ParseJsonValue(node.dump(), "node " + req.name());
+  if (!value.ok()) return value.status();
+  if (auto info = planner::NodeInfoFromObject(*value); !info.ok()) return info.status();
+  return Json{{"object", std::move(node)}};
+}
+
+// spec.nodeName of a pod's store value; empty when unbound or unreadable.
+std::string NodeNameOf(const std::string& value) {
+  auto doc = Json::parse(value, nullptr, false);
+  if (!doc.is_object() || !doc.contains("object")) return "";
+  const Json& obj = doc["object"];
+  if (!obj.is_object() || !obj.contains("spec") || !obj["spec"].is_object()) return "";
+  const Json& spec = obj["spec"];
+  return spec.contains("nodeName") && spec["nodeName"].is_string() ? spec["nodeName"].get<std::string>() : "";
+}
+
+}  // namespace
+
+grpc::Status GorchService::RegisterNode(ServerContext*, const v1::RegisterNodeRequest* req,
+                                        v1::RegisterNodeResponse* resp) {
+  if (Status s = ValidateSegment("node name", req->name(), false); !s.ok()) return ToGrpc(s);
+  auto lease = store_.LeaseGrant(options_.heartbeat_ttl_seconds);
+  if (!lease.ok()) return ToGrpc(lease.status());
+  const std::string key = StoreKey("Node", "", req->name());
+  int64_t old_lease = 0;
+  for (int attempt = 0; attempt < kCasAttempts; ++attempt) {
+    auto prev = store_.Get(key);
+    if (!prev.ok()) return ToGrpc(prev.status());
+    auto hb = store_.Get(HeartbeatKey(req->name()));
+    if (!hb.ok()) return ToGrpc(hb.status());
+    old_lease = *hb ? (*hb)->lease : 0;
+    Json previous = *prev ? Json::parse((*prev)->value, nullptr, false) : Json();
+    auto node = NodeObject(*req, previous);
+    if (!node.ok()) {
+      (void)store_.LeaseRevoke(lease->id);
+      return ToGrpc(node.status());
+    }
+    store::TxnRequest txn;
+    txn.compare.push_back(store::Compare::ModRevision(key, store::Compare::Op::kEqual, *prev ? (*prev)->mod_revision : 0));
+    txn.success.push_back(store::Op::Put(key, node->dump()));
+    txn.success.push_back(store::Op::Put(HeartbeatKey(req->name()), "{}", lease->id));
+    auto r = store_.Txn(txn);
+    if (!r.ok()) return ToGrpc(r.status());
+    if (!r->succeeded) continue;  // someone else wrote the node meanwhile: read again
+    if (old_lease != 0 && old_lease != lease->id) (void)store_.LeaseRevoke(old_lease);
+    resp->set_lease_id(lease->id);
+    resp->set_ttl_seconds(lease->ttl);
+    resp->set_revision(r->revision);
+    Log("node " + req->name() + " registered (cpu " + (req->cpu().empty() ? "4" : req->cpu()) + ", memory " +
+        (req->memory().empty() ? "16Gi" : req->memory()) + ", runtime " + req->runtime() + ")");
+    return grpc::Status::OK;
+  }
+  (void)store_.LeaseRevoke(lease->id);
+  return ToGrpc(Status::Aborted("node " + req->name() + " kept changing; register again"));
+}
+
+grpc::Status GorchService::Heartbeat(ServerContext*, const v1::HeartbeatRequest* req, v1::HeartbeatResponse* resp) {
+  if (Status s = ValidateSegment("node name", req->node(), false); !s.ok()) return ToGrpc(s);
+  if (req->lease_id() == 0) return ToGrpc(Status::InvalidArgument("lease_id is required (from RegisterNode)"));
+  auto ttl = store_.LeaseKeepAlive(req->lease_id());
+  if (!ttl.ok()) {
+    if (ttl.status().IsNotFound())
+      return ToGrpc(Status::NotFound("the heartbeat lease of node " + req->node() + " expired; register again"));
+    return ToGrpc(ttl.status());
+  }
+  resp->set_ttl_seconds(*ttl);
+  return grpc::Status::OK;
+}
+
+grpc::Status GorchService::WatchNodePods(ServerContext* ctx, const v1::WatchNodePodsRequest* req,
+                                         grpc::ServerWriter<v1::NodePodEvent>* writer) {
+  if (Status s = ValidateSegment("node name", req->node(), false); !s.ok()) return ToGrpc(s);
+  const std::string& node = req->node();
+  // A pod value that does not even contain the node's name is not bound to it.
+  auto bound_here = [&](const std::string& value) {
+    return value.find(node) != std::string::npos && NodeNameOf(value) == node;
+  };
+  auto send = [&](v1::NodePodEvent::Type type, const store::KeyValue& kv, int64_t revision) {
+    v1::NodePodEvent e;
+    e.set_type(type);
+    e.set_revision(revision);
+    ObjectKey key;
+    if (ParseStoreKey(kv.key, key)) {
+      e.mutable_pod()->set_kind(key.kind);
+      e.mutable_pod()->set_namespace_(key.namespace_);
+      e.mutable_pod()->set_name(key.name);
+    }
+    if (type == v1::NodePodEvent::PUT) {
+      e.mutable_pod()->set_json(kv.value);
+      e.mutable_pod()->set_create_revision(kv.create_revision);
+      e.mutable_pod()->set_mod_revision(kv.mod_revision);
+    }
+    return writer->Write(e);
+  };
+  auto list = store_.Range(store::RangeRequest::Prefix("/Pod/"));
+  if (!list.ok()) return ToGrpc(list.status());
+  std::unordered_set<std::string> bound;
+  for (const auto& kv : list->kvs) {
+    if (!bound_here(kv.value)) continue;
+    bound.insert(kv.key);
+    if (!send(v1::NodePodEvent::PUT, kv, kv.mod_revision)) return grpc::Status::OK;
+  }
+  {
+    v1::NodePodEvent synced;
+    synced.set_type(v1::NodePodEvent::SYNCED);
+    synced.set_revision(list->revision);
+    if (!writer->Write(synced)) return grpc::Status::OK;
+  }
+  auto stream = store_.Watch(store::WatchRequest::Prefix("/Pod/", list->revision + 1));
+  if (!stream.ok()) return ToGrpc(stream.status());
+  while (StreamAlive(ctx)) {
+    auto events = (*stream)->Next(options_.stream_poll);
+    if (!events.ok()) return ToGrpc(events.status());
+    for (const auto& e : *events) {
+      bool was = bound.count(e.kv.key) > 0;
+      bool is = e.type == store::EventType::kPut && bound_here(e.kv.value);
+      bool ok = true;
+      if (is) {
+        bound.insert(e.kv.key);
+        ok = send(v1::NodePodEvent::PUT, e.kv, e.kv.mod_revision);
+      } else if (was) {
+        bound.erase(e.kv.key);
+        ok = send(v1::NodePodEvent::DELETE, e.kv, e.kv.mod_revision);
+      }
+      if (!ok) return grpc::Status::OK;
+    }
+  }
+  return ctx->IsCancelled() ? grpc::Status::CANCELLED : grpc::Status(grpc::StatusCode::UNAVAILABLE, "server stopping");
+}
+
+grpc::Status GorchService::UpdatePodStatus(ServerContext*, const v1::UpdatePodStatusRequest* req,
+                                           v1::UpdatePodStatusResponse* resp) {
+  for (Status s : {ValidateSegment("namespace", req->namespace_(), true), ValidateSegment("pod name", req->name(), false)})
+    if (!s.ok()) return ToGrpc(s);
+  Json status = Json::parse(req->status_json(), nullptr, false);
+  if (!status.is_object()) return ToGrpc(Status::InvalidArgument("status_json must be a JSON object"));
+  const std::string key = StoreKey("Pod", req->namespace_(), req->name());
+  for (int attempt = 0; attempt < kCasAttempts; ++attempt) {
+    auto kv = store_.Get(key);
+    if (!kv.ok()) return ToGrpc(kv.status());
+    if (!*kv) return ToGrpc(Status::NotFound("pod " + req->namespace_() + "/" + req->name() + " not found"));
+    if (req->expected_mod_revision() != 0 && (*kv)->mod_revision != req->expected_mod_revision())
+      return ToGrpc(Status::Aborted("pod " + req->name() + " changed since revision " +
+                                    std::to_string(req->expected_mod_revision())));
+    Json doc = Json::parse((*kv)->value, nullptr, false);
+    if (!doc.is_object() || !doc.contains("object") || !doc["object"].is_object())
+      return ToGrpc(Status::Corruption("the stored pod " + req->name() + " is not an object envelope"));
+    if (!req->node().empty() && NodeNameOf((*kv)->value) != req->node())
+      return ToGrpc(Status::FailedPrecondition("pod " + req->name() + " is not bound to node " + req->node()));
+    if (doc["object"].contains("status") && doc["object"]["status"] == status) {
+      resp->set_revision((*kv)->mod_revision);  // nothing changed: no write
+      return grpc::Status::OK;
+    }
+    doc["object"]["status"] = status;
+    store::TxnRequest txn;
+    txn.compare.push_back(store::Compare::ModRevision(key, store::Compare::Op::kEqual, (*kv)->mod_revision));
+    txn.success.push_back(store::Op::Put(key, doc.dump()));
+    auto r = store_.Txn(txn);
+    if (!r.ok()) return ToGrpc(r.status());
+    if (r->succeeded) {
+      resp->set_revision(r->revision);
+      return grpc::Status::OK;
+    }
+    if (req->expected_mod_revision() != 0) break;
+  }
+  return ToGrpc(Status::Aborted("pod " + req->name() + " kept changing; report its status again"));
+}
+
+}  // namespace gorch::engine::server

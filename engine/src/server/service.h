@@ -1,0 +1,50 @@
+// The Gorch gRPC service over a store. Object reads and applies are in
+// service.cc, the node-agent calls in node_service.cc.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+
+#include "gorch/engine/server.h"
+#include "gorch/store/store.h"
+#include "gorch/v1/gorch.grpc.pb.h"
+
+namespace gorch::engine::server {
+
+class GorchService final : public gorch::v1::Gorch::Service {
+ public:
+  GorchService(store::Store& store, const ServerOptions& options) : store_(store), options_(options) {}
+
+  // Streams end at their next poll once this is set.
+  void BeginShutdown() { stopping_ = true; }
+
+  grpc::Status ApplyPlan(grpc::ServerContext*, const v1::ApplyPlanRequest*, v1::ApplyPlanResponse*) override;
+  grpc::Status ReadLiveState(grpc::ServerContext*, const v1::ReadLiveStateRequest*,
+                             v1::ReadLiveStateResponse*) override;
+  grpc::Status Get(grpc::ServerContext*, const v1::GetRequest*, v1::GetResponse*) override;
+  grpc::Status List(grpc::ServerContext*, const v1::ListRequest*, v1::ListResponse*) override;
+  grpc::Status Watch(grpc::ServerContext*, const v1::WatchRequest*, grpc::ServerWriter<v1::WatchEvent>*) override;
+  grpc::Status ListEvents(grpc::ServerContext*, const v1::ListEventsRequest*, v1::ListEventsResponse*) override;
+
+  grpc::Status RegisterNode(grpc::ServerContext*, const v1::RegisterNodeRequest*,
+                            v1::RegisterNodeResponse*) override;
+  grpc::Status Heartbeat(grpc::ServerContext*, const v1::HeartbeatRequest*, v1::HeartbeatResponse*) override;
+  grpc::Status WatchNodePods(grpc::ServerContext*, const v1::WatchNodePodsRequest*,
+                             grpc::ServerWriter<v1::NodePodEvent>*) override;
+  grpc::Status UpdatePodStatus(grpc::ServerContext*, const v1::UpdatePodStatusRequest*,
+                               v1::UpdatePodStatusResponse*) override;
+
+ private:
+  // True while the stream's client is there and the server is not stopping.
+  bool StreamAlive(grpc::ServerContext* ctx) const { return !stopping_ && !ctx->IsCancelled(); }
+
+  void Log(const std::string& line);
+
+  store::Store& store_;
+  const ServerOptions options_;
+  std::atomic<bool> stopping_{false};
+  std::mutex log_mu_;
+};
+
+}  // namespace gorch::engine::server
