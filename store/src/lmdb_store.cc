@@ -108,7 +108,15 @@ class LmdbStore : public Store {
     return std::get<DeleteResponse>(std::move(r->responses.front().response));
   }
 
-  Result<TxnResponse> DoTxn(const TxnRequest& req) override { return RunTxn(req, kMaxRequestBytes / 16); }
+  Result<TxnResponse> DoTxn(const TxnRequest& req) override {
+    size_t bytes = 0;
+    for (const auto* branch : {&req.success, &req.failure}) {
+      for (const Op& op : *branch) {
+        if (auto* p = std::get_if<PutRequest>(&op.request)) bytes += p->key.size() + p->value.size();
+      }
+    }
+    return RunTxn(req, bytes);
+  }
 
   Result<std::unique_ptr<WatchStream>> DoWatch(const WatchRequest& req) override {
     int64_t next = req.start_revision > 0 ? req.start_revision : core_->committed_revision.load() + 1;

@@ -45,7 +45,8 @@ struct LmdbOptions {
   std::chrono::milliseconds lease_check_interval{100};
 };
 
-// Opens (creating if allowed) the store in options.dir. Errors: NotFound (missing and
+// Opens (creating if allowed) the store in options.dir. The directory stays open
+// (and locked) until the store and every WatchStream it made are destroyed. Errors: NotFound (missing and
 // !create_if_missing), FailedPrecondition (in use by another process, or written by a
 // newer format version), Corruption (not a gorch store, or damaged), IOError.
 Result<std::unique_ptr<Store>> OpenLmdbStore(const LmdbOptions& options);
