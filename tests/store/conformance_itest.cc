@@ -3,6 +3,7 @@
 // asserted relative to the revision at the start of each test, and every test
 // works under its own key prefix, so all etcd cases can share one etcd.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -70,7 +71,8 @@ class ConformanceTest : public ::testing::TestWithParam<std::string> {
     for (char& c : name) {
       if (c == '/') c = '_';
     }
-    prefix_ = "/" + name + "/";
+    static int run = 0;  // unique across --gtest_repeat and other processes on one etcd
+    prefix_ = "/" + name + "." + std::to_string(getpid()) + "." + std::to_string(++run) + "/";
     base_ = Revision();
   }
 
