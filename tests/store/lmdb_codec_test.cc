@@ -25,7 +25,8 @@ TEST(LmdbCodec, KvRoundTripsAndDetectsDamage) {
 }
 
 TEST(LmdbCodec, EventsRoundTrip) {
-  EventRecord put{EventType::kPut, "/k", 5, 2, 0, std::string("v\0w", 3)};
+  const std::string value("v\0w", 3);  // EventRecord holds views: keep the bytes alive
+  EventRecord put{EventType::kPut, "/k", 5, 2, 0, value};
   EventRecord out;
   const std::string put_enc = EncodeEvent(put);  // out views into it
   ASSERT_TRUE(DecodeEvent(put_enc, &out).ok());
