@@ -113,6 +113,9 @@ class Agent::Impl {
   std::unique_ptr<grpc::ClientContext> Context() const {
     auto ctx = std::make_unique<grpc::ClientContext>();
     ctx->set_deadline(std::chrono::system_clock::now() + options_.rpc_timeout);
+    // Wait for a connection (within the deadline) instead of failing at once while
+    // the server (re)starts.
+    ctx->set_wait_for_ready(true);
     return ctx;
   }
   // Registers until it succeeds, stop is set (Ok), or the server rejects it.
@@ -204,6 +207,7 @@ void Agent::Impl::HeartbeatLoop(const std::atomic<bool>& stop) {
 void Agent::Impl::WatchLoop(const std::atomic<bool>& stop) {
   while (!stop) {
     grpc::ClientContext ctx;
+    ctx.set_wait_for_ready(true);
     uint64_t generation;
     {
       std::lock_guard<std::mutex> lock(mu_);

@@ -60,6 +60,23 @@ Status GorchClient::FromGrpc(const grpc::Status& s) const {
   }
 }
 
+namespace {
+
+// Runs a read-only call again while it fails with UNAVAILABLE (a connection that
+// broke under it, e.g. a server restart), until `deadline`. Mutations are not
+// retried: the caller cannot know whether they took effect.
+template <typename Fn>
+grpc::Status RetryRead(std::chrono::system_clock::time_point deadline, Fn&& call) {
+  while (true) {
+    grpc::Status s = call();
+    if (s.error_code() != grpc::StatusCode::UNAVAILABLE || std::chrono::system_clock::now() + std::chrono::milliseconds(100) >= deadline)
+      return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+}  // namespace
+
 Result<v1::ApplyPlanResponse> GorchClient::ApplyPlan(const std::string& plan_json, int64_t expected_base_revision) {
   v1::ApplyPlanRequest req;
   req.set_plan_json(plan_json);
@@ -72,8 +89,13 @@ Result<v1::ApplyPlanResponse> GorchClient::ApplyPlan(const std::string& plan_jso
 
 Result<RemoteLiveState> GorchClient::ReadLiveState() {
   v1::ReadLiveStateResponse resp;
-  auto ctx = NewContext();
-  if (Status s = FromGrpc(stub_->ReadLiveState(ctx.get(), v1::ReadLiveStateRequest(), &resp)); !s.ok()) return s;
+  const auto deadline = std::chrono::system_clock::now() + options_.timeout;
+  grpc::Status g = RetryRead(deadline, [&] {
+    auto ctx = NewContext();
+    ctx->set_deadline(deadline);
+    return stub_->ReadLiveState(ctx.get(), v1::ReadLiveStateRequest(), &resp);
+  });
+  if (Status s = FromGrpc(g); !s.ok()) return s;
   RemoteLiveState out;
   auto live = planner::LiveState::FromJson(resp.live_state_json(), "server live state");
   if (!live.ok()) return live.status();
@@ -94,22 +116,37 @@ Result<v1::GetResponse> GorchClient::Get(const std::string& kind, const std::str
   req.set_namespace_(ns);
   req.set_name(name);
   v1::GetResponse resp;
-  auto ctx = NewContext();
-  if (Status s = FromGrpc(stub_->Get(ctx.get(), req, &resp)); !s.ok()) return s;
+  const auto deadline = std::chrono::system_clock::now() + options_.timeout;
+  grpc::Status g = RetryRead(deadline, [&] {
+    auto ctx = NewContext();
+    ctx->set_deadline(deadline);
+    return stub_->Get(ctx.get(), req, &resp);
+  });
+  if (Status s = FromGrpc(g); !s.ok()) return s;
   return resp;
 }
 
 Result<v1::ListResponse> GorchClient::List(const v1::ListRequest& req) {
   v1::ListResponse resp;
-  auto ctx = NewContext();
-  if (Status s = FromGrpc(stub_->List(ctx.get(), req, &resp)); !s.ok()) return s;
+  const auto deadline = std::chrono::system_clock::now() + options_.timeout;
+  grpc::Status g = RetryRead(deadline, [&] {
+    auto ctx = NewContext();
+    ctx->set_deadline(deadline);
+    return stub_->List(ctx.get(), req, &resp);
+  });
+  if (Status s = FromGrpc(g); !s.ok()) return s;
   return resp;
 }
 
 Result<v1::ListEventsResponse> GorchClient::ListEvents(const v1::ListEventsRequest& req) {
   v1::ListEventsResponse resp;
-  auto ctx = NewContext();
-  if (Status s = FromGrpc(stub_->ListEvents(ctx.get(), req, &resp)); !s.ok()) return s;
+  const auto deadline = std::chrono::system_clock::now() + options_.timeout;
+  grpc::Status g = RetryRead(deadline, [&] {
+    auto ctx = NewContext();
+    ctx->set_deadline(deadline);
+    return stub_->ListEvents(ctx.get(), req, &resp);
+  });
+  if (Status s = FromGrpc(g); !s.ok()) return s;
   return resp;
 }
 
