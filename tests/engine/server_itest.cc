@@ -313,6 +313,49 @@ TEST_F(ServerTest, ConcurrentAppliesNeverLoseEachOthersChanges) {
   EXPECT_TRUE(client_->Get("ConfigMap", "default", "from-b").ok());
 }
 
+TEST_F(ServerTest, ApplyWaitFailsWhenARolloutNeverBecomesReady) {
+  StartAgents(1);
+  ASSERT_TRUE(Eventually([&] { return List("Node", "").size() == 1; }));
+  fs::create_directories(dir_ / "stuck");
+  std::ofstream(dir_ / "stuck" / "deploy.yaml") << R"(apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: stuck
+spec:
+  replicas: 1
+  progressDeadlineSeconds: 1
+  selector:
+    matchLabels:
+      app: stuck
+  template:
+    metadata:
+      labels:
+        app: stuck
+      annotations:
+        gorch.dev/hollow-never-ready: "true"
+    spec:
+      containers:
+        - name: main
+          image: busybox
+)";
+  std::string out;
+  EXPECT_EQ(RunCli({"apply", (dir_ / "stuck").string(), "--server", address_, "--wait", "--timeout", "20"}, &out), 1);
+  EXPECT_NE(out.find("Deployment/default/stuck: rollout failed"), std::string::npos) << out;
+  // The pod itself runs (bound, Running) but is not Ready.
+  auto pods = List("Pod", "default");
+  ASSERT_EQ(pods.size(), 1u);
+  EXPECT_EQ(pods[0]["status"]["phase"], "Running");
+  EXPECT_EQ(pods[0]["status"]["conditions"][0]["status"], "False");
+  // The node's registration is an event.
+  v1::ListEventsRequest req;
+  req.set_all_namespaces(true);
+  req.set_involved_kind("Node");
+  auto events = client_->ListEvents(req);
+  ASSERT_TRUE(events.ok());
+  ASSERT_FALSE(events->events().empty());
+  EXPECT_EQ(Json::parse(events->events(0).json())["object"]["reason"], "Registered");
+}
+
 TEST_F(ServerTest, WatchResumesFromARevisionWithoutGaps) {
   std::vector<int64_t> applied_revisions;
   for (int i = 0; i < 3; ++i) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
+#include "gorch/engine/controllers.h"
 #include "gorch/planner/scheduler_input.h"
 #include "gorch/planner/value_json.h"
 #include "server/objects.h"
@@ -135,6 +136,11 @@ grpc::Status GorchService::RegisterNode(ServerContext*, const v1::RegisterNodeRe
     resp->set_lease_id(lease->id);
     resp->set_ttl_seconds(lease->ttl);
     resp->set_revision(r->revision);
+    const bool again = *prev != std::nullopt;
+    (void)RecordEvent(store_, ObjectRef{"Node", "", req->name()}, EventType::kNormal,
+                      again ? "Reregistered" : "Registered",
+                      "node agent (" + req->runtime() + " runtime) " + (again ? "registered again" : "registered"),
+                      *wall_clock_);
     Log("node " + req->name() + " registered (cpu " + (req->cpu().empty() ? "4" : req->cpu()) + ", memory " +
         (req->memory().empty() ? "16Gi" : req->memory()) + ", runtime " + req->runtime() + ")");
     return grpc::Status::OK;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <mutex>
 
+#include "gorch/engine/controllers.h"
 #include "gorch/engine/server.h"
 #include "gorch/store/store.h"
 #include "gorch/v1/gorch.grpc.pb.h"
@@ -14,7 +15,8 @@ namespace gorch::engine::server {
 
 class GorchService final : public gorch::v1::Gorch::Service {
  public:
-  GorchService(store::Store& store, const ServerOptions& options) : store_(store), options_(options) {}
+  GorchService(store::Store& store, const ServerOptions& options)
+      : store_(store), options_(options), wall_clock_(SystemWallClock()) {}
 
   // Streams end at their next poll once this is set.
   void BeginShutdown() { stopping_ = true; }
@@ -43,6 +45,7 @@ class GorchService final : public gorch::v1::Gorch::Service {
 
   store::Store& store_;
   const ServerOptions options_;
+  std::shared_ptr<store::Clock> wall_clock_;  // event timestamps
   std::atomic<bool> stopping_{false};
   std::mutex log_mu_;
 };
