@@ -4,6 +4,7 @@
 
 #include "key_range.h"
 #include "lmdb_codec.h"
+#include "lmdb_wal.h"
 
 namespace gorch::store::internal {
 
@@ -19,6 +20,7 @@ Status BatchWriter::Check(int rc, std::string_view what) {
 
 Status BatchWriter::Put(MDB_dbi dbi, std::string_view key, std::string_view data, std::string_view what) {
   MDB_val k = Val(key), d = Val(data);
+  if (redo_ != nullptr) AppendRedoOp(redo_, TableIndex(t_, dbi), RedoKind::kPut, key, data);
   return Check(mdb_put(txn_, dbi, &k, &d, 0), what);
 }
 
@@ -27,6 +29,10 @@ Status BatchWriter::Del(MDB_dbi dbi, std::string_view key, const std::string_vie
   MDB_val k = Val(key);
   MDB_val d;
   if (data != nullptr) d = Val(*data);
+  if (redo_ != nullptr) {
+    AppendRedoOp(redo_, TableIndex(t_, dbi), data != nullptr ? RedoKind::kDelDup : RedoKind::kDel, key,
+                 data != nullptr ? *data : std::string_view());
+  }
   int rc = mdb_del(txn_, dbi, &k, data != nullptr ? &d : nullptr);
   if (rc == MDB_NOTFOUND) return Status::Ok();
   return Check(rc, what);
@@ -49,7 +55,8 @@ Status BatchWriter::Apply(PendingWrite* w) {
 
 Status BatchWriter::Finish() {
   GORCH_RETURN_IF_ERROR(Put(t_.meta, kMetaRevision, EncodeI64(meta_.revision), "write meta"));
-  return Put(t_.meta, kMetaCompact, EncodeI64(meta_.compact_revision), "write meta");
+  GORCH_RETURN_IF_ERROR(Put(t_.meta, kMetaCompact, EncodeI64(meta_.compact_revision), "write meta"));
+  return Put(t_.meta, kMetaWalSeq, EncodeI64(meta_.wal_seq), "write meta");
 }
 
 Status BatchWriter::EvalCompare(const Compare& c, bool* holds) {

@@ -52,8 +52,14 @@ class BatchWriter {
               std::function<bool(int64_t)> lease_expired, std::mt19937_64* rng);
 
   Status Apply(PendingWrite* w);
-  // Records the new revision and compact revision in the meta table.
+  // Records the new revision, compact revision and wal_seq in the meta table.
   Status Finish();
+
+  // From now on, appends every table change to *redo (lmdb_wal.h's redo encoding),
+  // so that ApplyRedo can repeat the batch exactly. Null: no record.
+  void RecordRedo(std::string* redo) { redo_ = redo; }
+  // The batch's write-ahead-log sequence number, written to meta by Finish().
+  void SetWalSeq(int64_t seq) { meta_.wal_seq = seq; }
 
   const MetaState& meta() const { return meta_; }
   const std::vector<LeaseChange>& lease_changes() const { return lease_changes_; }
@@ -84,6 +90,7 @@ class BatchWriter {
   uint32_t sub_ = 0;  // changes so far in the current write's revision
   int mdb_rc_ = 0;
   std::vector<LeaseChange> lease_changes_;
+  std::string* redo_ = nullptr;
 };
 
 }  // namespace gorch::store::internal

@@ -12,6 +12,7 @@
 
 #include "lmdb_codec.h"
 #include "lmdb_verify.h"
+#include "lmdb_wal.h"
 
 namespace gorch::store::internal {
 namespace {
@@ -79,6 +80,7 @@ Status LmdbCore::Open(MetaState* meta, std::vector<std::pair<int64_t, int64_t>>*
   if (options_.verify_on_open) GORCH_RETURN_IF_ERROR(VerifyStoreIsolated(options_.dir));
   GORCH_RETURN_IF_ERROR(OpenEnvironment());
   GORCH_RETURN_IF_ERROR(OpenTables(meta));
+  GORCH_RETURN_IF_ERROR(RecoverFromWal(meta));
   GORCH_RETURN_IF_ERROR(LoadLeases(leases));
   committed_revision.store(meta->revision);
   return Status::Ok();
@@ -124,10 +126,13 @@ Status LmdbCore::OpenEnvironment() {
   if (rc == 0) rc = mdb_env_set_maxreaders(env_, kMaxReaders);
   if (rc == 0) rc = mdb_env_set_mapsize(env_, map);
   if (rc != 0) return MdbError(rc, "configure LMDB environment");
-  // MDB_NOMETASYNC: a commit syncs its data pages and writes the meta page without
-  // waiting for it; the store's syncer then syncs before anyone hears of the commit
-  // (lmdb_store.cc), so the meta flush overlaps the next batch instead of adding to it.
-  unsigned flags = MDB_NOTLS | (options_.sync ? unsigned(MDB_NOMETASYNC) : unsigned(MDB_NOSYNC));
+  // With the write-ahead log, commits do not sync (MDB_NOSYNC): the log is the
+  // durable step and checkpoints sync LMDB. Without it, MDB_NOMETASYNC: a commit
+  // syncs its data pages and writes the meta page without waiting for it; the
+  // store's syncer then syncs before anyone hears of the commit (lmdb_store.cc), so
+  // the meta flush overlaps the next batch instead of adding to it.
+  const bool metasync_only = options_.sync && !options_.wal;
+  unsigned flags = MDB_NOTLS | (metasync_only ? unsigned(MDB_NOMETASYNC) : unsigned(MDB_NOSYNC));
   rc = mdb_env_open(env_, dir.c_str(), flags, 0644);
   if (rc != 0) {
     Status s = MdbError(rc, "open store " + dir);
@@ -196,7 +201,7 @@ Status LmdbCore::OpenTables(MetaState* meta) {
     struct {
       std::string_view key;
       int64_t value;
-    } init[] = {{kMetaFormat, kLmdbFormatVersion}, {kMetaRevision, 0}, {kMetaCompact, 0}};
+    } init[] = {{kMetaFormat, kLmdbFormatVersion}, {kMetaRevision, 0}, {kMetaCompact, 0}, {kMetaWalSeq, 0}};
     for (auto& [key, value] : init) {
       std::string v = EncodeI64(value);
       MDB_val k = Val(key), d = Val(v);
@@ -222,11 +227,65 @@ Status LmdbCore::OpenTables(MetaState* meta) {
   if (format < 1) {
     return fail(Status::Corruption("store " + dir + " is damaged: format version " + std::to_string(format)));
   }
+  if (format < int64_t(kLmdbFormatVersion)) {  // format 1 -> 2: add wal_seq
+    std::string v2 = EncodeI64(kLmdbFormatVersion), zero = EncodeI64(0);
+    MDB_val fk = Val(kMetaFormat), fd = Val(v2), wk = Val(kMetaWalSeq), wd = Val(zero);
+    rc = mdb_put(txn, tables_.meta, &wk, &wd, MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST) rc = 0;
+    if (rc == 0) rc = mdb_put(txn, tables_.meta, &fk, &fd, 0);
+    if (rc != 0) return fail(MdbError(rc, "upgrade the format of store " + dir));
+  }
   Status s = ReadMeta(txn, tables_, &m);
   if (!s.ok()) return fail(Status::Corruption("store " + dir + " is damaged: " + s.message()));
   rc = mdb_txn_commit(txn);
   if (rc != 0) return MdbError(rc, "open store " + dir);
   *meta = m;
+  return Status::Ok();
+}
+
+Status LmdbCore::RecoverFromWal(MetaState* meta) {
+  const std::string& dir = options_.dir;
+  // Opening may have written (a new store, a format upgrade) without a sync.
+  if (int rc = mdb_env_sync(env_, 1); rc != 0) return MdbError(rc, "sync store " + dir);
+  auto segments = ListWalSegments(dir);
+  if (!segments.ok()) return segments.status();
+  if (segments->empty()) return Status::Ok();
+  Status replayed = ReplayWal(dir, uint64_t(meta->wal_seq), [&](uint64_t seq, std::string_view redo) -> Status {
+    for (;;) {
+      MDB_txn* txn = nullptr;
+      int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
+      if (rc != 0) return MdbError(rc, "replay the write-ahead log of " + dir);
+      int mdb_rc = 0;
+      Status s = ApplyRedo(txn, tables_, redo, &mdb_rc);
+      if (s.ok()) {
+        rc = mdb_txn_commit(txn);
+        if (rc == 0) return Status::Ok();
+        mdb_rc = rc;
+        s = MdbError(rc, "replay the write-ahead log of " + dir);
+      } else {
+        mdb_txn_abort(txn);
+      }
+      if (mdb_rc != MDB_MAP_FULL) {
+        return s.code() == Status::Code::kCorruption
+                   ? Status::Corruption("store " + dir + " is damaged: batch " + std::to_string(seq) + ": " +
+                                        s.message())
+                   : s;
+      }
+      GORCH_RETURN_IF_ERROR(Grow());
+    }
+  });
+  GORCH_RETURN_IF_ERROR(replayed);
+  // Checkpoint: LMDB now holds every batch of the log durably; drop the log.
+  int rc = mdb_env_sync(env_, 1);
+  if (rc != 0) return MdbError(rc, "sync store " + dir);
+  for (const std::string& path : *segments) {
+    if (unlink(path.c_str()) != 0) return Status::IOError("remove " + path + ": " + ErrnoText(errno));
+  }
+  GORCH_RETURN_IF_ERROR(SyncDirectory(dir));
+  auto txn = BeginRead();
+  if (!txn.ok()) return txn.status();
+  Status s = ReadMeta(txn->get(), tables_, meta);
+  if (!s.ok()) return Status::Corruption("store " + dir + " is damaged after replaying its log: " + s.message());
   return Status::Ok();
 }
 

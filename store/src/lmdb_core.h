@@ -30,7 +30,12 @@ class LmdbCore {
   // Locks the directory, verifies every record if asked (lmdb_verify.h), opens (or
   // initialises) the environment and its tables and checks the format version. Fills *meta
   // and *leases (id, granted TTL) with what is on disk.
+  // Batches left in the write-ahead log beyond LMDB's wal_seq are applied, LMDB is
+  // synced and the log removed (lmdb_wal.h).
   Status Open(MetaState* meta, std::vector<std::pair<int64_t, int64_t>>* leases);
+
+  // Whether batches are made durable by the write-ahead log (sync && wal).
+  bool uses_wal() const { return options_.sync && options_.wal; }
 
   // A read-only snapshot; holds off map growth while it lives.
   class ReadTxn {
@@ -69,6 +74,7 @@ class LmdbCore {
   Status LockDirectory();
   Status OpenEnvironment();
   Status OpenTables(MetaState* meta);
+  Status RecoverFromWal(MetaState* meta);
   Status LoadLeases(std::vector<std::pair<int64_t, int64_t>>* leases);
   void ReleaseRead(MDB_txn* txn);
 

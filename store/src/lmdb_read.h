@@ -19,12 +19,14 @@ struct MetaState {
   uint32_t format_version = 0;
   int64_t revision = 0;          // newest committed revision
   int64_t compact_revision = 0;  // reads and watches below this fail with Compacted
+  int64_t wal_seq = 0;           // the last write-ahead-log batch applied (0: none; format 1 had none)
 };
 
 // Meta keys.
 inline constexpr std::string_view kMetaFormat = "format_version";
 inline constexpr std::string_view kMetaRevision = "revision";
 inline constexpr std::string_view kMetaCompact = "compact_revision";
+inline constexpr std::string_view kMetaWalSeq = "wal_seq";  // format 2; missing reads as 0
 
 // Reads the meta table. Corruption when a record is missing or malformed.
 Status ReadMeta(MDB_txn* txn, const Tables& t, MetaState* out);

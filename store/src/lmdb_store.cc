@@ -3,6 +3,7 @@
 #include "gorch/store/lmdb_store.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <deque>
@@ -13,6 +14,7 @@
 
 #include "lmdb_apply.h"
 #include "lmdb_core.h"
+#include "lmdb_wal.h"
 #include "lmdb_watch.h"
 #include "sync_poller.h"
 
@@ -31,13 +33,17 @@ constexpr size_t kMaxBatchBytes = 64u << 20;
 
 class LmdbStore : public Store {
  public:
+  // `segment`: the write-ahead log's first segment (null without the log).
   LmdbStore(std::shared_ptr<LmdbCore> core, const MetaState& meta,
-            const std::vector<std::pair<int64_t, int64_t>>& leases)
+            const std::vector<std::pair<int64_t, int64_t>>& leases, std::unique_ptr<internal::WalSegment> segment)
       : core_(std::move(core)),
         clock_(core_->options().clock ? core_->options().clock : SystemClock()),
         poller_(core_->options().sync ? core_->options().sync_poll_interval : std::chrono::microseconds(0)),
         meta_(meta),
-        rng_(std::random_device{}()) {
+        rng_(std::random_device{}()),
+        segment_(std::move(segment)),
+        segment_opened_(std::chrono::steady_clock::now()),
+        durable_seq_(uint64_t(meta.wal_seq)) {
     const int64_t now = clock_->NowMillis();
     // As etcd does on recovery: every lease gets its full TTL again.
     for (auto [id, ttl] : leases) leases_[id] = LeaseState{ttl, now + ttl * 1000};
@@ -53,6 +59,12 @@ class LmdbStore : public Store {
       pthread_setname_np(pthread_self(), "gorch-leases");
       ReaperLoop();
     });
+    if (segment_ != nullptr) {
+      checkpointer_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), "gorch-ckpt");
+        CheckpointerLoop();
+      });
+    }
   }
 
   ~LmdbStore() override {
@@ -74,6 +86,21 @@ class LmdbStore : public Store {
     }
     sync_cv_.notify_all();
     syncer_.join();
+    if (checkpointer_.joinable()) {
+      {
+        std::lock_guard<std::mutex> l(ckpt_mu_);
+        ckpt_stop_ = true;
+      }
+      ckpt_cv_.notify_all();
+      checkpointer_.join();
+      // A last checkpoint, so that the next open has no log to replay. If it fails
+      // the log stays and the next open replays it.
+      if (Broken().ok() && mdb_env_sync(core_->env(), 1) == 0) {
+        std::string path = segment_->path();
+        segment_.reset();
+        unlink(path.c_str());
+      }
+    }
     {
       std::lock_guard<std::mutex> l(core_->watch_mu);
       core_->closed.store(true);
@@ -206,6 +233,15 @@ class LmdbStore : public Store {
     int64_t expiry_ms = 0;  // on clock_
   };
 
+  // A batch the committer has committed, waiting for the syncer.
+  struct Committed {
+    std::vector<PendingWrite*> writes;
+    bool failed = false;  // not committed; each write holds its error
+    MetaState meta;
+    std::vector<LeaseChange> lease_changes;
+    std::string redo;  // with the log: the batch's table changes (lmdb_wal.h)
+  };
+
   static Status LeaseNotFound(int64_t id) {
     return Status::NotFound("lease " + std::to_string(id) + " not found (or expired)");
   }
@@ -266,6 +302,11 @@ class LmdbStore : public Store {
         break;
       }
       BatchWriter writer(txn, core_->tables(), meta_, [this](int64_t id) { return LeaseExpired(id); }, &rng_);
+      std::string redo;
+      if (segment_ != nullptr) {
+        writer.SetWalSeq(meta_.wal_seq + 1);
+        writer.RecordRedo(&redo);
+      }
       Status s;
       for (PendingWrite* w : batch) {
         s = writer.Apply(w);
@@ -286,6 +327,7 @@ class LmdbStore : public Store {
         meta_ = writer.meta();
         done.meta = meta_;
         done.lease_changes = writer.lease_changes();
+        done.redo = std::move(redo);
         break;
       }
       if (map_full) {
@@ -319,14 +361,14 @@ class LmdbStore : public Store {
         ready.swap(committed_);
       }
       Status synced;
-      if (core_->options().sync) {
+      if (segment_ != nullptr) {
+        synced = AppendToLog(ready);
+      } else if (core_->options().sync) {
         internal::SyncPoller::Scope flushing(poller_);
         int rc = mdb_env_sync(core_->env(), 1);
         if (rc != 0) {
           synced = internal::MdbError(rc, "sync " + core_->options().dir);
-          std::lock_guard<std::mutex> l(broken_mu_);
-          broken_ = Status::IOError("store " + core_->options().dir + " stopped taking writes after a failed sync (" +
-                                    synced.message() + "); reopen it");
+          SetBroken(synced);
         }
       }
       for (Committed& c : ready) {
@@ -336,6 +378,86 @@ class LmdbStore : public Store {
           w->done.set_value();
         }
       }
+      if (segment_ != nullptr && synced.ok()) MaybeRotate();
+    }
+  }
+
+  // Appends the records of the batches in `ready` to the log and fdatasyncs it. A
+  // failure stops the store taking writes.
+  Status AppendToLog(const std::deque<Committed>& ready) {
+    std::string buf;
+    uint64_t last = durable_seq_;
+    for (const Committed& c : ready) {
+      if (c.failed) continue;
+      internal::AppendWalRecord(&buf, uint64_t(c.meta.wal_seq), durable_seq_, c.redo);
+      last = uint64_t(c.meta.wal_seq);
+    }
+    if (buf.empty()) return Status::Ok();
+    Status s = segment_->Append(buf);
+    if (s.ok()) {
+      internal::SyncPoller::Scope flushing(poller_);
+      s = segment_->Sync();
+    }
+    if (!s.ok()) {
+      SetBroken(s);
+      return s;
+    }
+    durable_seq_ = last;
+    return Status::Ok();
+  }
+
+  // Starts a new log segment once the current one is big or old enough, and hands
+  // the old one to the checkpointer. Syncer thread only.
+  void MaybeRotate() {
+    const auto now = std::chrono::steady_clock::now();
+    const LmdbOptions& o = core_->options();
+    if (segment_->bytes() == 0 ||
+        (segment_->bytes() < o.checkpoint_bytes && now - segment_opened_ < o.checkpoint_interval)) {
+      return;
+    }
+    auto next = internal::WalSegment::Create(o.dir, durable_seq_ + 1);
+    if (!next.ok()) {
+      SetBroken(next.status());
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> l(ckpt_mu_);
+      to_checkpoint_.push_back(std::move(segment_));
+    }
+    ckpt_cv_.notify_one();
+    segment_ = std::move(*next);
+    segment_opened_ = now;
+  }
+
+  // Syncs LMDB (every batch of a handed-over segment was committed to LMDB before
+  // its record was written) and then removes the segments it covers.
+  void CheckpointerLoop() {
+    for (;;) {
+      std::vector<std::unique_ptr<internal::WalSegment>> done;
+      {
+        std::unique_lock<std::mutex> l(ckpt_mu_);
+        ckpt_cv_.wait(l, [&] { return ckpt_stop_ || !to_checkpoint_.empty(); });
+        if (to_checkpoint_.empty()) return;
+        done.swap(to_checkpoint_);
+      }
+      int rc = mdb_env_sync(core_->env(), 1);
+      if (rc != 0) {
+        SetBroken(internal::MdbError(rc, "checkpoint (sync) " + core_->options().dir));
+        return;  // the segments stay; the next open replays them
+      }
+      for (auto& seg : done) {
+        std::string path = seg->path();
+        seg.reset();
+        unlink(path.c_str());  // a leftover segment is harmless: replay skips what LMDB has
+      }
+    }
+  }
+
+  void SetBroken(const Status& cause) {
+    std::lock_guard<std::mutex> l(broken_mu_);
+    if (broken_.ok()) {
+      broken_ = Status::IOError("store " + core_->options().dir + " stopped taking writes after a failed sync (" +
+                                cause.message() + "); reopen it");
     }
   }
 
@@ -401,14 +523,6 @@ class LmdbStore : public Store {
   std::shared_ptr<Clock> clock_;
   internal::SyncPoller poller_;
 
-  // A batch the committer has committed, waiting for the syncer.
-  struct Committed {
-    std::vector<PendingWrite*> writes;
-    bool failed = false;  // not committed; each write holds its error
-    MetaState meta;
-    std::vector<LeaseChange> lease_changes;
-  };
-
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::deque<PendingWrite*> queue_;
@@ -424,6 +538,17 @@ class LmdbStore : public Store {
   std::thread syncer_;
   std::mutex broken_mu_;
   Status broken_;  // set for good once a sync fails
+
+  // The write-ahead log (null without it). segment_, segment_opened_ and
+  // durable_seq_ belong to the syncer thread (and the destructor after it).
+  std::unique_ptr<internal::WalSegment> segment_;
+  std::chrono::steady_clock::time_point segment_opened_;
+  uint64_t durable_seq_;  // the last batch whose record is synced
+  std::mutex ckpt_mu_;
+  std::condition_variable ckpt_cv_;
+  std::vector<std::unique_ptr<internal::WalSegment>> to_checkpoint_;
+  bool ckpt_stop_ = false;
+  std::thread checkpointer_;
 
   std::mutex lease_mu_;
   std::unordered_map<int64_t, LeaseState> leases_;
@@ -441,7 +566,13 @@ Result<std::unique_ptr<Store>> OpenLmdbStore(const LmdbOptions& options) {
   MetaState meta;
   std::vector<std::pair<int64_t, int64_t>> leases;
   GORCH_RETURN_IF_ERROR(core->Open(&meta, &leases));
-  return std::unique_ptr<Store>(new LmdbStore(std::move(core), meta, leases));
+  std::unique_ptr<internal::WalSegment> segment;
+  if (core->uses_wal()) {
+    auto created = internal::WalSegment::Create(options.dir, uint64_t(meta.wal_seq) + 1);
+    if (!created.ok()) return created.status();
+    segment = std::move(*created);
+  }
+  return std::unique_ptr<Store>(new LmdbStore(std::move(core), meta, leases, std::move(segment)));
 }
 
 }  // namespace gorch::store

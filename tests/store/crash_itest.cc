@@ -29,7 +29,7 @@ struct Child {
   int out = -1;
 };
 
-Child SpawnWriter(const std::string& dir, int run) {
+Child SpawnWriter(const std::string& dir, int run, bool checkpoints) {
   int fds[2];
   if (pipe(fds) != 0) return {};
   pid_t pid = fork();
@@ -38,7 +38,12 @@ Child SpawnWriter(const std::string& dir, int run) {
     close(fds[0]);
     close(fds[1]);
     std::string run_s = std::to_string(run);
-    execl(GORCH_CRASH_WRITER, GORCH_CRASH_WRITER, dir.c_str(), run_s.c_str(), static_cast<char*>(nullptr));
+    if (checkpoints) {
+      execl(GORCH_CRASH_WRITER, GORCH_CRASH_WRITER, dir.c_str(), run_s.c_str(), "checkpoints",
+            static_cast<char*>(nullptr));
+    } else {
+      execl(GORCH_CRASH_WRITER, GORCH_CRASH_WRITER, dir.c_str(), run_s.c_str(), static_cast<char*>(nullptr));
+    }
     _exit(127);
   }
   close(fds[1]);
@@ -107,14 +112,14 @@ void VerifyStore(const std::string& dir, const std::map<std::string, int64_t>& a
   for (const auto& [key, rev] : acked) ASSERT_EQ(seen[key], rev) << key;
 }
 
-TEST(CrashSafety, AcknowledgedWritesSurviveKillNine) {
+// Kills the writer kRounds times at seeded random moments, verifying after each.
+void KillRepeatedly(int kRounds, bool checkpoints, uint32_t seed) {
   testing::TempDir dir;
-  std::mt19937 rng(20240611);  // seeded: the same kill schedule every run
+  std::mt19937 rng(seed);  // seeded: the same kill schedule every run
   std::map<std::string, int64_t> acked;
-  const int kRounds = 40;
   int killed_mid_write = 0;
   for (int run = 0; run < kRounds; ++run) {
-    Child child = SpawnWriter(dir.path(), run);
+    Child child = SpawnWriter(dir.path(), run, checkpoints);
     ASSERT_GT(child.pid, 0);
     std::string out;
     bool opened = false;
@@ -138,12 +143,18 @@ TEST(CrashSafety, AcknowledgedWritesSurviveKillNine) {
     ASSERT_TRUE(opened) << "writer never opened the store in run " << run;
     if (acked.size() > before) ++killed_mid_write;
     VerifyStore(dir.path(), acked);
-    if (HasFatalFailure()) return;
+    if (::testing::Test::HasFatalFailure()) return;
   }
   EXPECT_GT(killed_mid_write, kRounds / 2) << "most kills should land while writes are in flight";
   std::printf("%zu acknowledged writes checked across %d kills (%d mid-write)\n", acked.size(), kRounds,
               killed_mid_write);
 }
+
+TEST(CrashSafety, AcknowledgedWritesSurviveKillNine) { KillRepeatedly(40, false, 20240611); }
+
+// The same with a checkpoint (LMDB sync, log rotation) every 16 KiB of log or 2 ms,
+// so that many kills land inside one.
+TEST(CrashSafety, AcknowledgedWritesSurviveKillNineDuringCheckpoints) { KillRepeatedly(25, true, 20261123); }
 
 }  // namespace
 }  // namespace gorch::store

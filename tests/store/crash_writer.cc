@@ -3,11 +3,14 @@
 // prints "<revision> <key>" (one write(2) per line, so lines never interleave), so
 // the parent knows exactly which writes the store promised to keep.
 //
-// usage: store_crash_writer DIR RUN
+// usage: store_crash_writer DIR RUN [checkpoints]
+// With "checkpoints", the store checkpoints (syncs LMDB, rotates its write-ahead
+// log) every few KiB, so that kills often land inside a checkpoint.
 // Keys are /crash/<RUN>/<thread>/<n>; every 7th write is a transaction putting two
 // keys (same revision). Values are 0-3 KiB so the map has to grow (it starts at 256 KiB).
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -53,13 +56,17 @@ void Writer(gorch::store::Store* store, const std::string& run, int thread) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: %s DIR RUN\n", argv[0]);
+  if (argc != 3 && !(argc == 4 && std::string(argv[3]) == "checkpoints")) {
+    fprintf(stderr, "usage: %s DIR RUN [checkpoints]\n", argv[0]);
     return 1;
   }
   gorch::store::LmdbOptions options;
   options.dir = argv[1];
   options.initial_map_bytes = 256 << 10;
+  if (argc == 4) {
+    options.checkpoint_bytes = 16 << 10;
+    options.checkpoint_interval = std::chrono::milliseconds(2);
+  }
   auto store = gorch::store::OpenLmdbStore(options);
   if (!store.ok()) {
     fprintf(stderr, "open failed: %s\n", store.status().ToString().c_str());

@@ -1,8 +1,9 @@
 // The embedded store: LMDB in one data directory (docs/store.md has the layout).
 //
 // Writes from all threads are queued and applied by one committer thread, which
-// takes everything queued, applies it in one LMDB transaction, commits with fsync
-// and only then acknowledges every caller (group commit). Reads run in parallel on
+// takes everything queued and applies it in one LMDB transaction; the batch is made
+// durable by one append to a write-ahead log and its fdatasync (or, without the
+// log, by syncing LMDB), and only then is every caller acknowledged (group commit). Reads run in parallel on
 // LMDB snapshots. The map grows as needed up to max_map_bytes. A directory written
 // by a newer format version, a corrupt file, or a directory another process has
 // open is refused at open with a clear error.
@@ -21,7 +22,9 @@ namespace gorch::store {
 
 // The on-disk format this build writes and reads (docs/store.md). A directory with
 // a larger number is refused.
-inline constexpr uint32_t kLmdbFormatVersion = 1;
+// 2: meta.wal_seq and the write-ahead log (wal-*.log); a format 1 directory is
+// upgraded when opened.
+inline constexpr uint32_t kLmdbFormatVersion = 2;
 
 struct LmdbOptions {
   std::string dir;                  // data directory (data.mdb, lock.mdb, gorch.lock)
@@ -31,6 +34,15 @@ struct LmdbOptions {
   // false: no fsync at commit (MDB_NOSYNC); a crash may lose recent writes. Only for
   // throwaway stores; the default is durable.
   bool sync = true;
+  // With sync: make each batch durable by appending it to a write-ahead log and
+  // fdatasyncing that (sequential), committing LMDB without a sync and syncing it
+  // only at checkpoints. false: fdatasync LMDB at every batch (slower; LMDB's own
+  // integrity guarantee also against a power cut, see docs/store.md).
+  bool wal = true;
+  // A checkpoint (sync LMDB, drop the log written before it) after this many log
+  // bytes or this much time, whichever comes first.
+  size_t checkpoint_bytes = 64u << 20;
+  std::chrono::milliseconds checkpoint_interval{1000};
   // While a flush is in flight, wake a helper thread this often (0: never). Some
   // virtual machines otherwise notice a finished disk flush only at the next timer
   // tick, milliseconds late (docs/store.md, "Durability").
