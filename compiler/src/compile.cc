@@ -5,10 +5,18 @@
 #include <thread>
 
 #include "gorch/compiler/compile.h"
+#include "graph_internal.h"
 
 namespace gorch::compiler {
 
 namespace {
+
+// Type check, then the content hash while the object is hot in this thread's cache.
+CheckedManifest CheckAndHash(const lang::SchemaSet& schemas, lang::Value doc, lang::Diagnostics& diags) {
+  CheckedManifest m = TypeCheck(schemas, std::move(doc), diags);
+  if (m.schema && m.object.is_map()) m.content_hash = Sha256Hex(m.object.ToCanonicalJson());
+  return m;
+}
 
 // Type-checks every manifest, in parallel over contiguous chunks; diagnostics
 // are merged in manifest order so the output does not depend on scheduling.
@@ -19,7 +27,7 @@ std::vector<CheckedManifest> CheckAll(std::vector<Manifest> manifests, const lan
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(1, n / 64)));
   if (threads <= 1) {
-    for (size_t i = 0; i < n; ++i) checked[i] = TypeCheck(schemas, std::move(manifests[i].doc), diags);
+    for (size_t i = 0; i < n; ++i) checked[i] = CheckAndHash(schemas, std::move(manifests[i].doc), diags);
     return checked;
   }
   std::vector<lang::Diagnostics> per_thread(threads);
@@ -28,7 +36,7 @@ std::vector<CheckedManifest> CheckAll(std::vector<Manifest> manifests, const lan
     pool.emplace_back([&, t] {
       size_t begin = n * t / threads, end = n * (t + 1) / threads;
       for (size_t i = begin; i < end; ++i)
-        checked[i] = TypeCheck(schemas, std::move(manifests[i].doc), per_thread[t]);
+        checked[i] = CheckAndHash(schemas, std::move(manifests[i].doc), per_thread[t]);
     });
   }
   for (auto& th : pool) th.join();

@@ -60,7 +60,12 @@ class GraphBuilder {
   DesiredState Build(std::vector<CheckedManifest> manifests) {
     MakeResources(std::move(manifests));
     index_.clear();
-    for (size_t i = 0; i < state_.resources.size(); ++i) index_[state_.resources[i].id] = i;
+    for (size_t i = 0; i < state_.resources.size(); ++i) {
+      const Resource& r = state_.resources[i];
+      index_[r.id] = i;
+      if (r.id.namespace_.empty()) cluster_scoped_kinds_.insert(r.id.kind);
+      if (PodTemplateOf(r) && r.id.kind != "CronJob") workloads_by_ns_[r.id.namespace_].push_back(i);
+    }
     for (size_t i = 0; i < state_.resources.size(); ++i) {
       LinkReferences(i);
       LinkKindSpecific(i);
@@ -105,6 +110,7 @@ class GraphBuilder {
       }
       r.id.name = name->as_string();
       Value* ns = meta->Find("namespace");
+      bool namespace_defaulted = false;
       if (m.schema->namespaced) {
         if (ns && ns->is_string() && !ns->as_string().empty()) {
           r.id.namespace_ = ns->as_string();
@@ -113,12 +119,14 @@ class GraphBuilder {
           dflt.set_defaulted(true);
           meta->Set("namespace", std::move(dflt));
           r.id.namespace_ = "default";
+          namespace_defaulted = true;
         }
       } else if (ns) {
         diags_.Warning(ns->pos(), "cluster-scoped-namespace",
                        r.id.kind + " is cluster-scoped: metadata.namespace \"" +
                            (ns->is_string() ? ns->as_string() : std::string()) + "\" is ignored");
         meta->Erase("namespace");
+        namespace_defaulted = true;  // the object changed: hash it again
       }
       auto [it, inserted] = seen.emplace(r.id, r.pos);
       if (!inserted) {
@@ -127,7 +135,9 @@ class GraphBuilder {
                          "\" is already defined at " + it->second.ToString());
         continue;
       }
-      r.content_hash = Sha256Hex(obj.ToCanonicalJson());
+      // The driver hashed it in parallel, unless the namespace was defaulted here.
+      r.content_hash = !m.content_hash.empty() && !namespace_defaulted ? std::move(m.content_hash)
+                                                                      : Sha256Hex(obj.ToCanonicalJson());
       r.object = std::move(obj);
       refs_by_id_[r.id] = std::move(m.refs);
       state_.resources.push_back(std::move(r));
@@ -179,9 +189,8 @@ class GraphBuilder {
     }
   }
 
-  bool IsClusterScoped(std::string_view kind) const {
-    for (const Resource& r : state_.resources)
-      if (r.id.kind == kind) return r.id.namespace_.empty();
+  bool IsClusterScoped(const std::string& kind) const {
+    if (cluster_scoped_kinds_.count(kind)) return true;
     return kind == "Namespace" || kind == "StorageClass" || kind == "PersistentVolume" ||
            kind == "ClusterRole" || kind == "ClusterRoleBinding" || kind == "PriorityClass" ||
            kind == "IngressClass" || kind == "CustomResourceDefinition";
@@ -217,6 +226,15 @@ class GraphBuilder {
   DesiredState state_;
   std::map<ResourceId, size_t> index_;
   std::map<ResourceId, std::vector<Reference>> refs_by_id_;
+  std::set<std::string> cluster_scoped_kinds_;  // kinds of the source's cluster-scoped resources
+  // Resources with a pod template (not CronJobs), by namespace: what selectors select.
+  std::map<std::string, std::vector<size_t>> workloads_by_ns_;
+
+  const std::vector<size_t>& WorkloadsIn(const std::string& ns) const {
+    static const std::vector<size_t> kNone;
+    auto it = workloads_by_ns_.find(ns);
+    return it == workloads_by_ns_.end() ? kNone : it->second;
+  }
 };
 
 void GraphBuilder::CheckWorkloadSelector(const Resource& r) {
@@ -244,11 +262,8 @@ void GraphBuilder::LinkService(size_t i) {
   const Value* selector = svc.object.FindPath("spec.selector");
   if (!selector || !selector->is_map() || selector->as_map().empty()) return;  // external/manual endpoints
   bool any = false;
-  for (size_t j = 0; j < state_.resources.size(); ++j) {
-    const Resource& w = state_.resources[j];
-    if (w.id.namespace_ != svc.id.namespace_) continue;
-    const Value* tmpl = PodTemplateOf(w);
-    if (!tmpl || w.id.kind == "CronJob") continue;
+  for (size_t j : WorkloadsIn(svc.id.namespace_)) {
+    const Value* tmpl = PodTemplateOf(state_.resources[j]);
     const Value* labels = tmpl->FindPath("metadata.labels");
     if (labels && MapSelectorMatches(*selector, *labels)) {
       AddEdge(i, j, EdgeKind::kSelects, "spec.selector");
@@ -352,11 +367,8 @@ void GraphBuilder::LinkSelectorOwner(size_t i, std::string_view selector_path) {
   const Resource& owner = state_.resources[i];
   const Value* selector = owner.object.FindPath(selector_path);
   if (!selector || !selector->is_map()) return;
-  for (size_t j = 0; j < state_.resources.size(); ++j) {
-    const Resource& w = state_.resources[j];
-    if (w.id.namespace_ != owner.id.namespace_ || w.id.kind == "CronJob") continue;
-    const Value* tmpl = PodTemplateOf(w);
-    if (!tmpl) continue;
+  for (size_t j : WorkloadsIn(owner.id.namespace_)) {
+    const Value* tmpl = PodTemplateOf(state_.resources[j]);
     const Value* labels = tmpl->FindPath("metadata.labels");
     static const Value kEmpty = Value::MakeMap();
     if (SelectorMatches(*selector, labels ? *labels : kEmpty, nullptr))

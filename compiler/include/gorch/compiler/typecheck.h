@@ -24,6 +24,9 @@ struct CheckedManifest {
   const lang::KindSchema* schema = nullptr;  // null when the kind/apiVersion is unknown
   lang::Value object;                        // the defaulted document
   std::vector<Reference> refs;               // in document order
+  // sha256 (hex) of object's canonical JSON, filled by the compile driver in its
+  // parallel phase; BuildGraph computes it when empty.
+  std::string content_hash;
 };
 
 // Checks `doc` (one manifest) against the schema its apiVersion and kind name,
