@@ -1,6 +1,8 @@
 // State store benchmarks: the LMDB store and a private etcd 3.4, on the same
-// machine, in the same temp filesystem, both durable (LMDB fsyncs every commit,
-// etcd fsyncs its WAL for every raft batch).
+// machine, in the same temp filesystem, both durable (LMDB fsyncs its write-ahead
+// log for every batch, etcd fsyncs its WAL for every raft batch). Puts also run on
+// "lmdb_nowal", the LMDB store without its log (LMDB itself synced every batch),
+// for comparison.
 //
 // Figures (each a Google Benchmark counter, and a `name: value unit` line at the end):
 //   store_<b>_put_{1writer,64writers,1000writers}     durable puts/s (256-byte values),
@@ -94,6 +96,8 @@ const Figure* Find(const std::string& name) {
 struct Backends {
   std::string lmdb_dir;
   std::unique_ptr<Store> lmdb;
+  std::string lmdb_nowal_dir;
+  std::unique_ptr<Store> lmdb_nowal;  // LmdbOptions::wal = false
   std::unique_ptr<EtcdProcess> etcd_process;
   std::unique_ptr<Store> etcd;               // linearizable reads (etcd's default)
   std::unique_ptr<Store> etcd_serializable;  // the same etcd, serializable reads
@@ -103,13 +107,18 @@ struct Backends {
     char tmpl[4096];
     std::snprintf(tmpl, sizeof tmpl, "%s/gorch-store-bench-XXXXXX", TempRoot().c_str());
     if (mkdtemp(tmpl) != nullptr) lmdb_dir = tmpl;
-    LmdbOptions o;
-    o.dir = lmdb_dir;
-    auto s = OpenLmdbStore(o);
-    if (s.ok()) {
-      lmdb = std::move(*s);
-    } else {
-      std::fprintf(stderr, "lmdb: %s\n", s.status().ToString().c_str());
+    std::snprintf(tmpl, sizeof tmpl, "%s/gorch-store-bench-XXXXXX", TempRoot().c_str());
+    if (mkdtemp(tmpl) != nullptr) lmdb_nowal_dir = tmpl;
+    for (bool wal : {true, false}) {
+      LmdbOptions o;
+      o.dir = wal ? lmdb_dir : lmdb_nowal_dir;
+      o.wal = wal;
+      auto s = OpenLmdbStore(o);
+      if (s.ok()) {
+        (wal ? lmdb : lmdb_nowal) = std::move(*s);
+      } else {
+        std::fprintf(stderr, "lmdb (wal %d): %s\n", int(wal), s.status().ToString().c_str());
+      }
     }
     if (!testing::EtcdInstalled()) {
       etcd_error = "etcd is not installed";
@@ -135,14 +144,17 @@ struct Backends {
   }
   ~Backends() {
     lmdb.reset();
+    lmdb_nowal.reset();
     etcd.reset();
     etcd_serializable.reset();
     etcd_process.reset();
     std::error_code ec;
     if (!lmdb_dir.empty()) std::filesystem::remove_all(lmdb_dir, ec);
+    if (!lmdb_nowal_dir.empty()) std::filesystem::remove_all(lmdb_nowal_dir, ec);
   }
   Store* Get(const std::string& name) {
     if (name == "lmdb") return lmdb.get();
+    if (name == "lmdb_nowal") return lmdb_nowal.get();
     return name == "etcd" ? etcd.get() : etcd_serializable.get();
   }
 };
@@ -344,7 +356,7 @@ void RegisterAll() {
   int run = 0;
   for (int round = 1; round <= kRounds; ++round) {
     for (int threads : {1, 64, 1000}) {
-      for (const char* b : {"lmdb", "etcd"}) {
+      for (const char* b : {"lmdb", "lmdb_nowal", "etcd"}) {
         std::string name = std::string("store_put/") + b + "/writers:" + std::to_string(threads) + "/round:" +
                            std::to_string(round);
         benchmark::RegisterBenchmark(name.c_str(), BM_Put, std::string(b), threads)

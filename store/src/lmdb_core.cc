@@ -133,6 +133,10 @@ Status LmdbCore::OpenEnvironment() {
   // the meta flush overlaps the next batch instead of adding to it.
   const bool metasync_only = options_.sync && !options_.wal;
   unsigned flags = MDB_NOTLS | (metasync_only ? unsigned(MDB_NOMETASYNC) : unsigned(MDB_NOSYNC));
+  // With the log, LMDB writes straight into its map (MDB_WRITEMAP): a commit copies
+  // no pages through write(2); the kernel writes the dirty ones back, and a
+  // checkpoint (mdb_env_sync: msync) makes them durable.
+  if (uses_wal()) flags |= MDB_WRITEMAP;
   rc = mdb_env_open(env_, dir.c_str(), flags, 0644);
   if (rc != 0) {
     Status s = MdbError(rc, "open store " + dir);

@@ -55,6 +55,10 @@ class LmdbStore : public Store {
       pthread_setname_np(pthread_self(), "gorch-sync");
       SyncerLoop();
     });
+    acker_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "gorch-ack");
+      AckerLoop();
+    });
     reaper_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "gorch-leases");
       ReaperLoop();
@@ -86,6 +90,12 @@ class LmdbStore : public Store {
     }
     sync_cv_.notify_all();
     syncer_.join();
+    {
+      std::lock_guard<std::mutex> l(ack_mu_);
+      ack_stop_ = true;
+    }
+    ack_cv_.notify_all();
+    acker_.join();
     if (checkpointer_.joinable()) {
       {
         std::lock_guard<std::mutex> l(ckpt_mu_);
@@ -371,14 +381,37 @@ class LmdbStore : public Store {
           SetBroken(synced);
         }
       }
-      for (Committed& c : ready) {
-        if (!c.failed && synced.ok()) Publish(c.meta, c.lease_changes);
-        for (PendingWrite* w : c.writes) {
-          if (!c.failed && !synced.ok()) w->status = synced;
-          w->done.set_value();
+      {
+        std::lock_guard<std::mutex> l(ack_mu_);
+        for (Committed& c : ready) {
+          if (!c.failed && !synced.ok()) {
+            c.failed = true;
+            for (PendingWrite* w : c.writes) w->status = synced;
+          }
+          to_ack_.push_back(std::move(c));
         }
       }
+      ack_cv_.notify_one();
       if (segment_ != nullptr && synced.ok()) MaybeRotate();
+    }
+  }
+
+  // In commit order, publishes durable batches to watches and leases and
+  // acknowledges their writers. Waking hundreds of writer threads takes a while, so
+  // it runs beside the syncer, which meanwhile makes the next batches durable.
+  void AckerLoop() {
+    for (;;) {
+      std::deque<Committed> durable;
+      {
+        std::unique_lock<std::mutex> l(ack_mu_);
+        ack_cv_.wait(l, [&] { return ack_stop_ || !to_ack_.empty(); });
+        if (to_ack_.empty()) return;
+        durable.swap(to_ack_);
+      }
+      for (Committed& c : durable) {
+        if (!c.failed) Publish(c.meta, c.lease_changes);
+        for (PendingWrite* w : c.writes) w->done.set_value();
+      }
     }
   }
 
@@ -538,6 +571,12 @@ class LmdbStore : public Store {
   std::thread syncer_;
   std::mutex broken_mu_;
   Status broken_;  // set for good once a sync fails
+
+  std::mutex ack_mu_;
+  std::condition_variable ack_cv_;
+  std::deque<Committed> to_ack_;  // durable (or failed), in commit order
+  bool ack_stop_ = false;
+  std::thread acker_;
 
   // The write-ahead log (null without it). segment_, segment_opened_ and
   // durable_seq_ belong to the syncer thread (and the destructor after it).
