@@ -282,9 +282,7 @@ Status LmdbCore::RecoverFromWal(MetaState* meta) {
   // Checkpoint: LMDB now holds every batch of the log durably; drop the log.
   int rc = mdb_env_sync(env_, 1);
   if (rc != 0) return MdbError(rc, "sync store " + dir);
-  for (const std::string& path : *segments) {
-    if (unlink(path.c_str()) != 0) return Status::IOError("remove " + path + ": " + ErrnoText(errno));
-  }
+  for (const std::string& path : *segments) WalSegment::Recycle(dir, path);
   GORCH_RETURN_IF_ERROR(SyncDirectory(dir));
   auto txn = BeginRead();
   if (!txn.ok()) return txn.status();

@@ -108,7 +108,7 @@ class LmdbStore : public Store {
       if (Broken().ok() && mdb_env_sync(core_->env(), 1) == 0) {
         std::string path = segment_->path();
         segment_.reset();
-        unlink(path.c_str());
+        internal::WalSegment::Recycle(core_->options().dir, path);
       }
     }
     {
@@ -481,7 +481,8 @@ class LmdbStore : public Store {
       for (auto& seg : done) {
         std::string path = seg->path();
         seg.reset();
-        unlink(path.c_str());  // a leftover segment is harmless: replay skips what LMDB has
+        // A leftover segment is harmless: replay skips what LMDB has.
+        internal::WalSegment::Recycle(core_->options().dir, path);
       }
     }
   }

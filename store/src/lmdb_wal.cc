@@ -219,20 +219,33 @@ Status SyncDirectory(const std::string& dir) {
 
 WalSegment::~WalSegment() { close(fd_); }
 
+namespace {
+std::string SparePath(const std::string& dir) { return dir + "/wal-spare.log"; }
+}  // namespace
+
 Result<std::unique_ptr<WalSegment>> WalSegment::Create(const std::string& dir, uint64_t first_seq) {
   char name[32];
   std::snprintf(name, sizeof(name), "/wal-%016llx.log", static_cast<unsigned long long>(first_seq));
   std::string path = dir + name;
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+  if (rename(SparePath(dir).c_str(), path.c_str()) != 0) flags |= O_TRUNC;  // no spare: a new file
+  int fd = open(path.c_str(), flags, 0644);
   if (fd < 0) return Status::IOError("create " + path + ": " + ErrnoText());
   std::unique_ptr<WalSegment> seg(new WalSegment(path, fd));
   GORCH_RETURN_IF_ERROR(SyncDirectory(dir));
   return seg;
 }
 
+void WalSegment::Recycle(const std::string& dir, const std::string& path) {
+  struct stat st;
+  if (stat(SparePath(dir).c_str(), &st) == 0 || rename(path.c_str(), SparePath(dir).c_str()) != 0) {
+    unlink(path.c_str());
+  }
+}
+
 Status WalSegment::Append(std::string_view bytes) {
   while (!bytes.empty()) {
-    ssize_t n = write(fd_, bytes.data(), bytes.size());
+    ssize_t n = pwrite(fd_, bytes.data(), bytes.size(), off_t(bytes_));
     if (n < 0) {
       if (errno == EINTR) continue;
       return Status::IOError("append to " + path_ + ": " + ErrnoText());

@@ -2,8 +2,14 @@
 //
 // Each committed batch is one record: the batch's table changes (a redo list), so
 // that ApplyRedo can repeat them on the LMDB state the batch was applied to. The
-// log lives in segment files DIR/wal-<first seq, 16 hex>.log; a segment is removed
-// once LMDB has been synced past its last record (a checkpoint).
+// log lives in segment files DIR/wal-<first seq, 16 hex>.log; once LMDB has been
+// synced past a segment's last record (a checkpoint), the segment is recycled: it
+// becomes DIR/wal-spare.log, and the next new segment is that file renamed and
+// overwritten from its start. Overwriting blocks that are already written lets
+// fdatasync flush only the data (appending to a file must also commit its new size
+// to the file system's journal: a second flush). Records left over from the
+// segment's earlier life follow the live ones; their sequence numbers are older
+// than LMDB's, so replay skips them.
 //
 // Record layout (integers little-endian), padded with zeros to a multiple of 8:
 //   magic u32 | payload length u32 | crc32 u32 (of seq, durable_seq, payload) | 0 u32
@@ -61,9 +67,13 @@ Status SyncDirectory(const std::string& dir);
 class WalSegment {
  public:
   ~WalSegment();
-  // Creates DIR/wal-<first_seq>.log and makes its directory entry durable.
+  // Creates DIR/wal-<first_seq>.log (from the spare segment if there is one) and
+  // makes its directory entry durable.
   static Result<std::unique_ptr<WalSegment>> Create(const std::string& dir, uint64_t first_seq);
-  Status Append(std::string_view bytes);
+  // After a checkpoint: keeps the segment `path` as the spare (or removes it if
+  // there is one already). REQUIRES: LMDB is synced past its last record.
+  static void Recycle(const std::string& dir, const std::string& path);
+  Status Append(std::string_view bytes);  // at bytes(), overwriting what was there
   Status Sync();  // fdatasync
   const std::string& path() const { return path_; }
   uint64_t bytes() const { return bytes_; }
