@@ -240,6 +240,7 @@ Status LmdbCore::OpenTables(MetaState* meta) {
     if (rc != 0) return fail(MdbError(rc, "upgrade the format of store " + dir));
   }
   Status s = ReadMeta(txn, tables_, &m);
+  if (s.ok()) s = ReadWalSeq(txn, tables_, &m);
   if (!s.ok()) return fail(Status::Corruption("store " + dir + " is damaged: " + s.message()));
   rc = mdb_txn_commit(txn);
   if (rc != 0) return MdbError(rc, "open store " + dir);
@@ -287,6 +288,7 @@ Status LmdbCore::RecoverFromWal(MetaState* meta) {
   auto txn = BeginRead();
   if (!txn.ok()) return txn.status();
   Status s = ReadMeta(txn->get(), tables_, meta);
+  if (s.ok()) s = ReadWalSeq(txn->get(), tables_, meta);
   if (!s.ok()) return Status::Corruption("store " + dir + " is damaged after replaying its log: " + s.message());
   return Status::Ok();
 }

@@ -120,13 +120,16 @@ Status ReadMeta(MDB_txn* txn, const Tables& t, MetaState* out) {
   out->format_version = static_cast<uint32_t>(format);
   GORCH_RETURN_IF_ERROR(GetMetaI64(txn, t, kMetaRevision, &out->revision));
   GORCH_RETURN_IF_ERROR(GetMetaI64(txn, t, kMetaCompact, &out->compact_revision));
+  return Status::Ok();
+}
+
+Status ReadWalSeq(MDB_txn* txn, const Tables& t, MetaState* out) {
   MDB_val k = Val(kMetaWalSeq), d;
   if (out->format_version < 2 && mdb_get(txn, t.meta, &k, &d) == MDB_NOTFOUND) {
     out->wal_seq = 0;  // format 1: no write-ahead log yet
-  } else {
-    GORCH_RETURN_IF_ERROR(GetMetaI64(txn, t, kMetaWalSeq, &out->wal_seq));
+    return Status::Ok();
   }
-  return Status::Ok();
+  return GetMetaI64(txn, t, kMetaWalSeq, &out->wal_seq);
 }
 
 Status GetCurrent(MDB_txn* txn, const Tables& t, std::string_view key, std::optional<KeyValue>* out) {

@@ -28,8 +28,11 @@ inline constexpr std::string_view kMetaRevision = "revision";
 inline constexpr std::string_view kMetaCompact = "compact_revision";
 inline constexpr std::string_view kMetaWalSeq = "wal_seq";  // format 2; missing reads as 0
 
-// Reads the meta table. Corruption when a record is missing or malformed.
+// Reads the meta table but for wal_seq (which only the committer needs).
+// Corruption when a record is missing or malformed.
 Status ReadMeta(MDB_txn* txn, const Tables& t, MetaState* out);
+// Fills out->wal_seq. REQUIRES: out->format_version read by ReadMeta.
+Status ReadWalSeq(MDB_txn* txn, const Tables& t, MetaState* out);
 
 // The newest state of `key`, or nullopt.
 Status GetCurrent(MDB_txn* txn, const Tables& t, std::string_view key, std::optional<KeyValue>* out);
