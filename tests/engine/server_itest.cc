@@ -117,6 +117,7 @@ class ServerTest : public ::testing::Test {
     StartServer();
     ClientOptions options;
     options.address = address_;
+    options.timeout = std::chrono::seconds(5);
     auto c = GorchClient::Connect(options);
     ASSERT_TRUE(c.ok());
     client_ = std::move(*c);
@@ -132,9 +133,12 @@ class ServerTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  void StartServer() {
-    server_ = Spawn({"server", "--data", (dir_ / "data").string(), "--listen", address_, "--node-grace", "30"},
-                    dir_ / "server.log");
+  // node_grace and heartbeat_ttl in seconds.
+  void StartServer(const std::string& node_grace = "30", const std::string& heartbeat_ttl = "10") {
+    std::vector<std::string> args = {"server",       "--data",     (dir_ / "data").string(), "--listen",
+                                     address_,       "--node-grace", node_grace,             "--heartbeat-ttl",
+                                     heartbeat_ttl};
+    server_ = Spawn(args, dir_ / "server.log");
   }
 
   static void Stop(pid_t pid, int sig) {
@@ -150,9 +154,10 @@ class ServerTest : public ::testing::Test {
                               dir_ / ("agent-" + std::to_string(i) + ".log")));
   }
 
-  // Polls `done` every 100 ms for up to 30 s.
+  // Polls `done` every 100 ms for up to 30 s (however long each poll takes).
   bool Eventually(const std::function<bool()>& done) {
-    for (int i = 0; i < 300; ++i) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
       if (done()) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -354,6 +359,47 @@ spec:
   ASSERT_TRUE(events.ok());
   ASSERT_FALSE(events->events().empty());
   EXPECT_EQ(Json::parse(events->events(0).json())["object"]["reason"], "Registered");
+}
+
+TEST_F(ServerTest, PodsOfADeadAgentMoveToALiveNode) {
+  // Short leases and grace period, so that a dead agent is noticed quickly.
+  Stop(server_, SIGTERM);
+  StartServer(/*node_grace=*/"1", /*heartbeat_ttl=*/"2");
+  StartAgents(2);
+  ASSERT_TRUE(Eventually([&] { return List("Node", "").size() == 2; }));
+  auto plan = PlanFor(CompileFiles({{"d.yaml", R"(apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  replicas: 4
+  selector:
+    matchLabels:
+      app: app
+  template:
+    metadata:
+      labels:
+        app: app
+    spec:
+      containers:
+        - name: main
+          image: busybox
+)"}}));
+  ASSERT_TRUE(client_->ApplyPlan(plan.ToJson(), plan.base_revision).ok());
+  auto running_on = [&](const std::string& node) {
+    int n = 0;
+    for (const Json& pod : List("Pod", "default"))
+      if (pod["spec"].value("nodeName", "") == node && pod.contains("status") &&
+          pod["status"].value("phase", "") == "Running")
+        ++n;
+    return n;
+  };
+  ASSERT_TRUE(Eventually([&] { return running_on("n1") + running_on("n2") == 4; }));
+  ASSERT_GT(running_on("n1"), 0) << "the scheduler put nothing on n1";
+  Stop(agents_[0], SIGKILL);  // n1's agent dies
+  agents_.erase(agents_.begin());
+  EXPECT_TRUE(Eventually([&] { return running_on("n2") == 4; }));
+  EXPECT_EQ(running_on("n1"), 0);
 }
 
 TEST_F(ServerTest, WatchResumesFromARevisionWithoutGaps) {
