@@ -1,5 +1,6 @@
-// The LMDB store: the Store interface over LmdbCore, the group committer, and the
-// lease table kept in memory with its reaper.
+// The LMDB store: the Store interface over LmdbCore, the write pipeline (committer
+// -> syncer -> acker, and the checkpointer; docs/store.md, "Writes"), and the lease
+// table kept in memory with its reaper.
 #include "gorch/store/lmdb_store.h"
 
 #include <pthread.h>
@@ -298,9 +299,10 @@ class LmdbStore : public Store {
     }
   }
 
-  // Applies the batch in one LMDB transaction and commits it (syncing its data pages);
-  // grows the map and retries from scratch if it filled up. The syncer then makes
-  // the commit durable and acknowledges it, while this thread goes on to the next batch.
+  // Applies the batch in one LMDB transaction and commits it (with the log: without
+  // a sync, recording its redo list; without: syncing its data pages); grows the map
+  // and retries from scratch if it filled up. The syncer then makes the batch
+  // durable and the acker acknowledges it, while this thread goes on to the next.
   void CommitBatch(std::vector<PendingWrite*> batch) {
     Status status = Broken();
     Committed done;
@@ -359,8 +361,8 @@ class LmdbStore : public Store {
     sync_cv_.notify_one();
   }
 
-  // Makes committed batches durable (one fdatasync for all that are waiting), then,
-  // in commit order, publishes them to watches and leases and acknowledges them.
+  // Makes committed batches durable (one log append and fdatasync, or one LMDB
+  // sync, for all that are waiting) and hands them, in commit order, to the acker.
   void SyncerLoop() {
     for (;;) {
       std::deque<Committed> ready;
