@@ -60,6 +60,11 @@ Result<LmdbCore::ReadTxn> LmdbCore::BeginRead() {
   return ReadTxn(this, txn, std::move(lock));
 }
 
+int LmdbCore::SyncToDisk() {
+  std::shared_lock<std::shared_mutex> lock(map_mu_);
+  return mdb_env_sync(env_, 1);
+}
+
 Status LmdbCore::Grow() {
   size_t current = map_bytes_.load();
   if (current >= options_.max_map_bytes) {
@@ -251,7 +256,7 @@ Status LmdbCore::OpenTables(MetaState* meta) {
 Status LmdbCore::RecoverFromWal(MetaState* meta) {
   const std::string& dir = options_.dir;
   // Opening may have written (a new store, a format upgrade) without a sync.
-  if (int rc = mdb_env_sync(env_, 1); rc != 0) return MdbError(rc, "sync store " + dir);
+  if (int rc = SyncToDisk(); rc != 0) return MdbError(rc, "sync store " + dir);
   auto segments = ListWalSegments(dir);
   if (!segments.ok()) return segments.status();
   if (segments->empty()) return Status::Ok();
@@ -281,7 +286,7 @@ Status LmdbCore::RecoverFromWal(MetaState* meta) {
   });
   GORCH_RETURN_IF_ERROR(replayed);
   // Checkpoint: LMDB now holds every batch of the log durably; drop the log.
-  int rc = mdb_env_sync(env_, 1);
+  int rc = SyncToDisk();
   if (rc != 0) return MdbError(rc, "sync store " + dir);
   for (const std::string& path : *segments) WalSegment::Recycle(dir, path);
   GORCH_RETURN_IF_ERROR(SyncDirectory(dir));

@@ -54,6 +54,10 @@ class LmdbCore {
   };
   Result<ReadTxn> BeginRead();
 
+  // mdb_env_sync(force): makes every committed transaction durable. Holds off map
+  // growth meanwhile (with MDB_WRITEMAP it msyncs the map). Any thread.
+  int SyncToDisk();
+
   // Doubles the map (up to options.max_map_bytes). Only the committer calls this,
   // with no write transaction open. ResourceExhausted at the maximum.
   Status Grow();

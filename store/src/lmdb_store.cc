@@ -106,7 +106,7 @@ class LmdbStore : public Store {
       checkpointer_.join();
       // A last checkpoint, so that the next open has no log to replay. If it fails
       // the log stays and the next open replays it.
-      if (Broken().ok() && mdb_env_sync(core_->env(), 1) == 0) {
+      if (Broken().ok() && core_->SyncToDisk() == 0) {
         std::string path = segment_->path();
         segment_.reset();
         internal::WalSegment::Recycle(core_->options().dir, path);
@@ -377,7 +377,7 @@ class LmdbStore : public Store {
         synced = AppendToLog(ready);
       } else if (core_->options().sync) {
         internal::SyncPoller::Scope flushing(poller_);
-        int rc = mdb_env_sync(core_->env(), 1);
+        int rc = core_->SyncToDisk();
         if (rc != 0) {
           synced = internal::MdbError(rc, "sync " + core_->options().dir);
           SetBroken(synced);
@@ -475,7 +475,7 @@ class LmdbStore : public Store {
         if (to_checkpoint_.empty()) return;
         done.swap(to_checkpoint_);
       }
-      int rc = mdb_env_sync(core_->env(), 1);
+      int rc = core_->SyncToDisk();
       if (rc != 0) {
         SetBroken(internal::MdbError(rc, "checkpoint (sync) " + core_->options().dir));
         return;  // the segments stay; the next open replays them
