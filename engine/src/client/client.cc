@@ -174,6 +174,39 @@ Result<v1::UpdatePodStatusResponse> GorchClient::UpdatePodStatus(const v1::Updat
   return resp;
 }
 
+Result<v1::RolloutHistoryResponse> GorchClient::RolloutHistory(const v1::RolloutTarget& target) {
+  v1::RolloutHistoryRequest req;
+  *req.mutable_target() = target;
+  v1::RolloutHistoryResponse resp;
+  const auto deadline = std::chrono::system_clock::now() + options_.timeout;
+  grpc::Status g = RetryRead(deadline, [&] {
+    auto ctx = NewContext();
+    ctx->set_deadline(deadline);
+    return stub_->RolloutHistory(ctx.get(), req, &resp);
+  });
+  if (Status s = FromGrpc(g); !s.ok()) return s;
+  return resp;
+}
+
+Result<int64_t> GorchClient::RolloutUndo(const v1::RolloutTarget& target, int64_t to_revision) {
+  v1::RolloutUndoRequest req;
+  *req.mutable_target() = target;
+  req.set_to_revision(to_revision);
+  v1::RolloutUndoResponse resp;
+  auto ctx = NewContext();
+  if (Status s = FromGrpc(stub_->RolloutUndo(ctx.get(), req, &resp)); !s.ok()) return s;
+  return resp.revision();
+}
+
+Status GorchClient::RolloutPause(const v1::RolloutTarget& target, bool paused) {
+  v1::RolloutPauseRequest req;
+  *req.mutable_target() = target;
+  req.set_paused(paused);
+  v1::RolloutPauseResponse resp;
+  auto ctx = NewContext();
+  return FromGrpc(stub_->RolloutPause(ctx.get(), req, &resp));
+}
+
 Status GorchClient::Watch(const v1::WatchRequest& req, const std::function<bool(const v1::WatchEvent&)>& on_event,
                           const std::atomic<bool>* stop) {
   grpc::ClientContext ctx;

@@ -37,11 +37,19 @@ class GorchService final : public gorch::v1::Gorch::Service {
   grpc::Status UpdatePodStatus(grpc::ServerContext*, const v1::UpdatePodStatusRequest*,
                                v1::UpdatePodStatusResponse*) override;
 
+  // Rollout verbs (rollout_service.cc).
+  grpc::Status RolloutHistory(grpc::ServerContext*, const v1::RolloutHistoryRequest*,
+                              v1::RolloutHistoryResponse*) override;
+  grpc::Status RolloutUndo(grpc::ServerContext*, const v1::RolloutUndoRequest*, v1::RolloutUndoResponse*) override;
+  grpc::Status RolloutPause(grpc::ServerContext*, const v1::RolloutPauseRequest*, v1::RolloutPauseResponse*) override;
+
  private:
   // True while the stream's client is there and the server is not stopping.
   bool StreamAlive(grpc::ServerContext* ctx) const { return !stopping_ && !ctx->IsCancelled(); }
 
   void Log(const std::string& line);
+  // The template hash a rollback in force for the Deployment rolls out, or "".
+  Result<std::string> RollbackTemplateHash(const v1::RolloutTarget& target);
 
   store::Store& store_;
   const ServerOptions options_;

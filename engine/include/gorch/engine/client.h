@@ -47,6 +47,13 @@ class GorchClient {
   Result<v1::HeartbeatResponse> Heartbeat(const std::string& node, int64_t lease_id);
   Result<v1::UpdatePodStatusResponse> UpdatePodStatus(const v1::UpdatePodStatusRequest& request);
 
+  // Rollout verbs on a Deployment (kind "Deployment"). History is a read (retried
+  // across a restart); Undo and Pause are mutations (not retried).
+  Result<v1::RolloutHistoryResponse> RolloutHistory(const v1::RolloutTarget& target);
+  // to_revision 0: the revision before the current one. Returns the revision rolled back to.
+  Result<int64_t> RolloutUndo(const v1::RolloutTarget& target, int64_t to_revision);
+  Status RolloutPause(const v1::RolloutTarget& target, bool paused);
+
   // Calls on_event for each change until on_event returns false (Ok), `stop`
   // becomes true (checked at least every 200 ms; Ok), or the stream fails (its
   // error). No overall deadline.
