@@ -12,8 +12,8 @@ using planner::Action;
 using store::Compare;
 using store::Op;
 
-Result<planner::LiveState> ReadLiveState(store::Store& st, planner::ClusterSnapshot* nodes) {
-  auto range = st.Range(store::RangeRequest::Prefix("/"));
+Result<planner::LiveState> ReadLiveStateAt(store::Store& st, int64_t revision, planner::ClusterSnapshot* nodes) {
+  auto range = st.Range(store::RangeRequest::Prefix("/", revision));
   if (!range.ok()) return range.status();
   std::vector<std::pair<std::string, std::string>> entries;
   entries.reserve(range->kvs.size());
@@ -33,6 +33,10 @@ Result<planner::LiveState> ReadLiveState(store::Store& st, planner::ClusterSnaps
   return planner::LiveState::FromStore(range->revision, entries);
 }
 
+Result<planner::LiveState> ReadLiveState(store::Store& st, planner::ClusterSnapshot* nodes) {
+  return ReadLiveStateAt(st, 0, nodes);
+}
+
 namespace {
 
 std::string Quote(const std::string& s) { return lang::Value::String(s).ToJson(); }
@@ -44,17 +48,44 @@ std::string NewToken() {
   return std::to_string(::getpid()) + "-" + std::to_string(now) + "-" + std::to_string(counter++);
 }
 
+// A plan is stale when what it was computed against changed: the resources the
+// desired state manages (what LiveState holds) or the last apply's record. What
+// controllers and agents write all the time (pods, status, heartbeats, events)
+// does not make a plan stale.
+Status CheckNotStale(store::Store& st, const planner::Plan& plan) {
+  auto now = ReadLiveState(st);
+  if (!now.ok()) return now.status();
+  if (now->revision == plan.base_revision) return Status::Ok();
+  auto stale = [&](const std::string& why) {
+    return Status::FailedPrecondition("stale plan: it was computed against live revision " +
+                                      std::to_string(plan.base_revision) + ", and since then " + why +
+                                      " (the store is at revision " + std::to_string(now->revision) +
+                                      "); run `gorch plan` again and apply the new plan");
+  };
+  if (plan.base_revision > now->revision) return stale("the store went back in time");
+  // Revision 0 is an empty store (and, to Range, "the newest").
+  Result<planner::LiveState> then =
+      plan.base_revision == 0 ? planner::LiveState{} : ReadLiveStateAt(st, plan.base_revision, nullptr);
+  if (!then.ok()) {
+    if (then.status().IsCompacted()) return stale("its history was compacted");
+    return then.status();
+  }
+  if (then->applied_hash != now->applied_hash) return stale("another apply ran");
+  if (then->resources.size() != now->resources.size()) return stale("resources were added or removed");
+  for (size_t i = 0; i < now->resources.size(); ++i) {
+    const planner::LiveResource& a = then->resources[i];
+    const planner::LiveResource& b = now->resources[i];
+    if (a.id != b.id) return stale(b.id.ToString() + " appeared or went away");
+    if (a.applied_hash != b.applied_hash || a.managed != b.managed || !(a.object == b.object))
+      return stale(b.id.ToString() + " changed");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<ApplyResult> ApplyPlan(store::Store& st, const planner::Plan& plan) {
-  auto head = st.Range(store::RangeRequest::Prefix("/", 0));
-  if (!head.ok()) return head.status();
-  if (head->revision != plan.base_revision) {
-    return Status::FailedPrecondition(
-        "stale plan: it was computed against live revision " + std::to_string(plan.base_revision) +
-        ", but the store is now at revision " + std::to_string(head->revision) +
-        "; run `gorch plan` again and apply the new plan");
-  }
+  GORCH_RETURN_IF_ERROR(CheckNotStale(st, plan));
   // Each step's operations, in plan order.
   ApplyResult result;
   std::vector<Op> ops;

@@ -83,15 +83,41 @@ TEST_F(ApplyTest, ApplyThenReplanFindsNothingToDo) {
 
 TEST_F(ApplyTest, AStalePlanIsRefusedAndChangesNothing) {
   auto plan = PlanFor(CompileFiles({{"a.yaml", ConfigMaps(2, "info")}}));
-  ASSERT_TRUE(store_->Put("/gorch/someone-else", "x").ok());  // the live state moves on
+  // Another apply lands first: the live state the plan read is gone.
+  ASSERT_TRUE(ApplyPlan(*store_, PlanFor(CompileFiles({{"b.yaml", ConfigMaps(1, "debug")}}))).ok());
   auto before = store_->Range(store::RangeRequest::Prefix("/"));
   auto applied = ApplyPlan(*store_, plan);
   ASSERT_FALSE(applied.ok());
   EXPECT_TRUE(applied.status().IsFailedPrecondition());
-  EXPECT_NE(applied.status().message().find("stale plan"), std::string::npos);
+  EXPECT_NE(applied.status().message().find("stale plan"), std::string::npos) << applied.status().message();
   auto after = store_->Range(store::RangeRequest::Prefix("/"));
   EXPECT_EQ(after->revision, before->revision);
   EXPECT_EQ(after->kvs.size(), before->kvs.size());
+}
+
+TEST_F(ApplyTest, AHandEditedResourceMakesAPlanStale) {
+  ASSERT_TRUE(ApplyPlan(*store_, PlanFor(CompileFiles({{"a.yaml", ConfigMaps(2, "info")}}))).ok());
+  auto plan = PlanFor(CompileFiles({{"a.yaml", ConfigMaps(2, "debug")}}));
+  ASSERT_TRUE(store_->Put("/ConfigMap/default/cfg-1", "{\"apiVersion\":\"v1\",\"managed\":true,\"object\":{}}").ok());
+  auto applied = ApplyPlan(*store_, plan);
+  ASSERT_FALSE(applied.ok());
+  EXPECT_NE(applied.status().message().find("ConfigMap/default/cfg-1 changed"), std::string::npos)
+      << applied.status().message();
+}
+
+TEST_F(ApplyTest, WritesOfControllersAndAgentsDoNotMakeAPlanStale) {
+  ASSERT_TRUE(ApplyPlan(*store_, PlanFor(CompileFiles({{"a.yaml", ConfigMaps(1, "info")}}))).ok());
+  auto plan = PlanFor(CompileFiles({{"a.yaml", ConfigMaps(2, "debug")}}));
+  // A running cluster writes all the time: heartbeats, status, controller-owned pods.
+  ASSERT_TRUE(store_->Put("/gorch/heartbeat/n1", "{}").ok());
+  ASSERT_TRUE(store_->Put("/gorch/status/Deployment/default/web", "{\"replicas\":1}").ok());
+  ASSERT_TRUE(store_->Put("/Pod/default/web-1",
+                          "{\"managed\":false,\"object\":{\"metadata\":{\"ownerReferences\":"
+                          "[{\"kind\":\"ReplicaSet\",\"name\":\"web-1\"}]}}}").ok());
+  auto applied = ApplyPlan(*store_, plan);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(applied->updated, 1);
+  EXPECT_EQ(applied->created, 1);
 }
 
 TEST_F(ApplyTest, ThePlanFileRoundTripAppliesTheSame) {

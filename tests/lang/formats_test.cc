@@ -69,7 +69,9 @@ TEST(ParseQuantityTest, Table) {
   for (const auto& c : cases) {
     auto got = ParseQuantity(c.text);
     ASSERT_EQ(got.has_value(), c.want.has_value()) << "'" << c.text << "'";
-    if (c.want) EXPECT_DOUBLE_EQ(*got, *c.want) << "'" << c.text << "'";
+    if (c.want) {
+      EXPECT_DOUBLE_EQ(*got, *c.want) << "'" << c.text << "'";
+    }
   }
 }
 
@@ -109,7 +111,9 @@ TEST(ParseDurationTest, Table) {
   for (const auto& c : cases) {
     auto got = ParseDurationMillis(c.text);
     ASSERT_EQ(got.has_value(), c.want_ms.has_value()) << "'" << c.text << "'";
-    if (c.want_ms) EXPECT_EQ(*got, *c.want_ms) << "'" << c.text << "'";
+    if (c.want_ms) {
+      EXPECT_EQ(*got, *c.want_ms) << "'" << c.text << "'";
+    }
   }
 }
 
