@@ -60,7 +60,9 @@ Status HollowRuntime::RunPod(const PodSpec& spec) {
   if (pods_.count(spec.uid)) return Status::Ok();
   pod.started_at_ms = now_ms_();
   uint32_t n = ++next_ip_;
-  pod.ip = "10.88." + std::to_string((n >> 8) & 0xff) + "." + std::to_string(n & 0xff);
+  // Hollow pods get made-up addresses in 198.19.0.0/16 (inside the test-bench
+  // range 198.18.0.0/15, RUNTIME.md); nothing is ever sent to them.
+  pod.ip = "198.19." + std::to_string((n >> 8) & 0xff) + "." + std::to_string(n & 0xff);
   pods_.emplace(spec.uid, std::move(pod));
   return Status::Ok();
 }

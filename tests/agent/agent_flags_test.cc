@@ -47,7 +47,7 @@ TEST(PodConvert, SpecFromStoreValue) {
 TEST(PodConvert, StatusJsonCarriesPhaseReadinessAndContainers) {
   PodState state;
   state.phase = PodPhase::kRunning;
-  state.pod_ip = "10.88.0.1";
+  state.pod_ip = "198.19.0.1";
   state.started_at_ms = 1'700'000'000'000;
   state.containers.push_back({"web", "nginx", ContainerState::kRunning, true, 0, 2, "", state.started_at_ms, 0});
   auto j = nlohmann::json::parse(PodStatusJson(state, ""));
@@ -55,7 +55,7 @@ TEST(PodConvert, StatusJsonCarriesPhaseReadinessAndContainers) {
   EXPECT_EQ(j["conditions"][0]["type"], "Ready");
   EXPECT_EQ(j["conditions"][0]["status"], "True");
   EXPECT_EQ(j["containerStatuses"][0]["restartCount"], 2);
-  EXPECT_EQ(j["podIP"], "10.88.0.1");
+  EXPECT_EQ(j["podIP"], "198.19.0.1");
   EXPECT_EQ(j["startTime"], "2023-11-14T22:13:20Z");
   EXPECT_EQ(PodStatusJson(state, ""), PodStatusJson(state, ""));  // deterministic
   state.containers[0].ready = false;

@@ -137,7 +137,7 @@ TEST(NodeResourcesFitTest, BoundPodsCountAndZeroRequestsAreNotChecked) {
 TEST(NodePortsTest, ConflictsByPortProtocolAndAddress) {
   ClusterSnapshot snap{{Node("a")}};
   PodRequest bound = Pod("bound");
-  bound.host_ports = {{8080, Protocol::kTCP, ""}, {9000, Protocol::kTCP, "10.0.0.1"}};
+  bound.host_ports = {{8080, Protocol::kTCP, ""}, {9000, Protocol::kTCP, "198.18.0.1"}};
   snap.nodes[0].pods.push_back(bound);
   auto fits = [&](HostPort port) {
     PodRequest p = Pod("p");
@@ -145,9 +145,9 @@ TEST(NodePortsTest, ConflictsByPortProtocolAndAddress) {
     return Verdicts(snap, p)["a"];
   };
   ExpectRejected(fits({8080, Protocol::kTCP, ""}), FilterPlugin::kNodePorts, {"host port 8080/TCP in use"});
-  ExpectRejected(fits({8080, Protocol::kTCP, "10.0.0.2"}), FilterPlugin::kNodePorts, {"host port 8080/TCP in use"});
+  ExpectRejected(fits({8080, Protocol::kTCP, "198.18.0.2"}), FilterPlugin::kNodePorts, {"host port 8080/TCP in use"});
   EXPECT_TRUE(fits({8080, Protocol::kUDP, ""}).ok());
-  EXPECT_TRUE(fits({9000, Protocol::kTCP, "10.0.0.2"}).ok());
+  EXPECT_TRUE(fits({9000, Protocol::kTCP, "198.18.0.2"}).ok());
   EXPECT_FALSE(fits({9000, Protocol::kTCP, "0.0.0.0"}).ok());
   EXPECT_TRUE(fits({8081, Protocol::kTCP, ""}).ok());
 }

@@ -71,7 +71,7 @@ TEST(PodRequestFromSpecTest, EveryField) {
     "containers": [
       {"name": "app", "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}},
        "ports": [{"containerPort": 80, "hostPort": 8080}, {"containerPort": 53, "hostPort": 53, "protocol": "UDP",
-                  "hostIP": "10.0.0.1"}, {"containerPort": 9090}]},
+                  "hostIP": "198.18.0.1"}, {"containerPort": 9090}]},
       {"name": "sidecar", "resources": {"limits": {"cpu": 0.5, "memory": "64Mi"}}}
     ],
     "initContainers": [{"name": "init", "resources": {"requests": {"cpu": "1", "memory": "32Mi"}}}],
@@ -109,7 +109,7 @@ TEST(PodRequestFromSpecTest, EveryField) {
   EXPECT_EQ(pod->requests, (ResourceList{1000, (256 + 64) << 20}));  // cpu: the init container's 1
   ASSERT_EQ(pod->host_ports.size(), 2u);
   EXPECT_EQ(pod->host_ports[0], (HostPort{8080, Protocol::kTCP, ""}));
-  EXPECT_EQ(pod->host_ports[1], (HostPort{53, Protocol::kUDP, "10.0.0.1"}));
+  EXPECT_EQ(pod->host_ports[1], (HostPort{53, Protocol::kUDP, "198.18.0.1"}));
   EXPECT_EQ(pod->node_selector, (LabelMap{{"disk", "ssd"}, {"gpu", "true"}}));
   ASSERT_EQ(pod->required_node_affinity.size(), 2u);
   EXPECT_EQ(pod->required_node_affinity[1].match_expressions[0].key, std::string(kHostnameLabel));

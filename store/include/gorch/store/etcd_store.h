@@ -13,7 +13,7 @@
 namespace gorch::store {
 
 struct EtcdOptions {
-  // Comma-separated client endpoints: "127.0.0.1:2379,http://10.0.0.2:2379".
+  // Comma-separated client endpoints: "127.0.0.1:2379,http://127.0.0.2:2379".
   // Plain-text gRPC only (https:// is refused).
   std::string endpoints;
   // Deadline of every unary call; a dead endpoint is Unavailable after this at most.
