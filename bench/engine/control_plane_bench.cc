@@ -31,40 +31,14 @@
 #include "gorch/compiler/compile.h"
 #include "gorch/engine/client.h"
 #include "gorch/planner/plan.h"
+#include "gorch_process.h"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-pid_t SpawnServer(const std::vector<std::string>& args, const fs::path& log) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::vector<char*> argv;
-    std::string bin = GORCH_BINARY;
-    argv.push_back(bin.data());
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(bin.c_str(), argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
+using gorch::testing::FreePort;
 
 // VmHWM of a process in KiB (0 when unreadable).
 long PeakRssKiB(pid_t pid) {
@@ -116,7 +90,7 @@ int main(int argc, char** argv) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string address = "127.0.0.1:" + std::to_string(FreePort());
-  pid_t server = SpawnServer({"server", "--data", (dir / "data").string(), "--listen", address,
+  pid_t server = gorch::testing::Spawn({"server", "--data", (dir / "data").string(), "--listen", address,
                               "--heartbeat-ttl", "60", "--node-grace", "600"},
                              dir / "server.log");
   g_server = server;

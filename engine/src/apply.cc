@@ -85,6 +85,12 @@ Status CheckNotStale(store::Store& st, const planner::Plan& plan) {
 }  // namespace
 
 Result<ApplyResult> ApplyPlan(store::Store& st, const planner::Plan& plan) {
+  // The last apply's record is read before the staleness check, and the first
+  // transaction requires it unchanged: an apply that lands after this read is
+  // either seen by the check or makes the transaction fail, never slips between.
+  auto applied_kv = st.Get(planner::kAppliedKey);
+  if (!applied_kv.ok()) return applied_kv.status();
+  const int64_t applied_mod = *applied_kv ? (*applied_kv)->mod_revision : 0;
   GORCH_RETURN_IF_ERROR(CheckNotStale(st, plan));
   // Each step's operations, in plan order.
   ApplyResult result;
@@ -111,11 +117,9 @@ Result<ApplyResult> ApplyPlan(store::Store& st, const planner::Plan& plan) {
   while (true) {
     store::TxnRequest txn;
     if (first) {
-      // Nothing may have been written since the plan was read.
-      auto applied_kv = st.Get(planner::kAppliedKey);
-      if (!applied_kv.ok()) return applied_kv.status();
-      int64_t mod = *applied_kv ? (*applied_kv)->mod_revision : 0;
-      txn.compare.push_back(Compare::ModRevision(std::string(planner::kAppliedKey), Compare::Op::kEqual, mod));
+      // No other apply since the staleness check (see above).
+      txn.compare.push_back(
+          Compare::ModRevision(std::string(planner::kAppliedKey), Compare::Op::kEqual, applied_mod));
       txn.success.push_back(Op::Put(std::string(kApplyLockKey), lock));
     } else {
       txn.compare.push_back(Compare::Value(std::string(kApplyLockKey), Compare::Op::kEqual, lock));

@@ -20,6 +20,7 @@
 #include "gorch/compiler/compile.h"
 #include "gorch/engine/client.h"
 #include "gorch/planner/plan.h"
+#include "gorch_process.h"
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
@@ -27,41 +28,9 @@ using Json = nlohmann::json;
 namespace gorch::engine {
 namespace {
 
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// Starts `gorch args...` with stdout+stderr appended to log; returns its pid.
-pid_t Spawn(const std::vector<std::string>& args, const fs::path& log) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::vector<char*> argv;
-    std::string bin = GORCH_BINARY;
-    argv.push_back(bin.data());
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(bin.c_str(), argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-void Stop(pid_t pid) {
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-}
+using testing::FreePort;
+using testing::Spawn;
+using testing::Stop;
 
 class RolloutTest : public ::testing::Test {
  protected:

@@ -18,6 +18,7 @@
 #include "gorch/compiler/compile.h"
 #include "gorch/engine/client.h"
 #include "gorch/planner/plan.h"
+#include "gorch_process.h"
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
@@ -25,58 +26,11 @@ using Json = nlohmann::json;
 namespace gorch::engine {
 namespace {
 
-std::string GorchBinary() {
-#ifdef GORCH_BINARY
-  return GORCH_BINARY;
-#else
-  // build/tests/engine/engine_server_itest -> build/cli/gorch
-  return (fs::read_symlink("/proc/self/exe").parent_path() / "../../cli/gorch").lexically_normal().string();
-#endif
-}
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// Starts `gorch args...` with stdout+stderr to log; returns its pid.
-pid_t Spawn(const std::vector<std::string>& args, const fs::path& log) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::vector<char*> argv;
-    std::string bin = GorchBinary();
-    argv.push_back(bin.data());
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(bin.c_str(), argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-// Runs `gorch args...` to completion; returns its exit code and output.
-int RunCli(const std::vector<std::string>& args, std::string* output) {
-  fs::path log = fs::temp_directory_path() / ("gorch-cli-" + std::to_string(::getpid()) + ".log");
-  fs::remove(log);
-  pid_t pid = Spawn(args, log);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  std::ifstream in(log);
-  output->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  fs::remove(log);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+using testing::FreePort;
+using testing::GorchBinary;
+using testing::RunCli;
+using testing::Spawn;
+using testing::Stop;
 
 const lang::SchemaSet& Schemas() {
   static auto* set = [] {
@@ -139,12 +93,6 @@ class ServerTest : public ::testing::Test {
                                      address_,       "--node-grace", node_grace,             "--heartbeat-ttl",
                                      heartbeat_ttl};
     server_ = Spawn(args, dir_ / "server.log");
-  }
-
-  static void Stop(pid_t pid, int sig) {
-    ::kill(pid, sig);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
   }
 
   void StartAgents(int n) {
