@@ -307,8 +307,11 @@ void GraphBuilder::LinkIngressBackend(size_t i, const Value& backend, const std:
   AddEdge(i, j, EdgeKind::kBackend, field);
   const Value* port = svc_ref->Find("port");
   if (!port) return;
+  // The checker reported wrongly typed ports already; only well-typed ones are matched.
   const Value* number = port->Find("number");
   const Value* pname = port->Find("name");
+  if (number && !number->is_int()) number = nullptr;
+  if (pname && !pname->is_string()) pname = nullptr;
   const Value* ports = svc->object.FindPath("spec.ports");
   bool found = false;
   std::string known;
