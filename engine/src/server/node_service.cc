@@ -87,6 +87,8 @@ Result<Json> NodeObject(const v1::RegisterNodeRequest& req, const Json& previous
                                      {"lastHeartbeatTime", now},
                                      {"lastTransitionTime", now}}})},
         {"nodeInfo", {{"runtime", req.runtime()}, {"agentVersion", req.agent_version()}}}}}};
+  if (!req.agent_address().empty())
+    node["status"]["addresses"] = Json::array({{{"type", "AgentEndpoint"}, {"address", req.agent_address()}}});
   // The scheduler must be able to read it, or every later plan would fail.
   auto value = planner::ParseJsonValue(node.dump(), "node " + req.name());
   if (!value.ok()) return value.status();
