@@ -1,0 +1,432 @@
+// A private containerd (containerd.h): config, process, readiness, cleanup.
+#include "gorch/agent/containerd.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "gorch/agent/images.h"
+
+namespace gorch::agent {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr size_t kMaxSocketPath = 107;  // sun_path is 108 bytes with its NUL
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+Status WriteFile(const fs::path& path, const std::string& contents) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << contents;
+  out.close();
+  if (!out.good()) return Status::IOError("cannot write " + path.string());
+  return Status::Ok();
+}
+
+// The last `n` lines of the log, for error messages.
+std::string LogTail(const fs::path& log, size_t n = 8) {
+  std::string text = ReadFile(log);
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::string out;
+  for (size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i) out += "\n  " + lines[i];
+  return out;
+}
+
+std::string TomlString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// Whether an overlay mount works under `dir` (it does not on some filesystems,
+// e.g. overlay on overlay): containerd's overlayfs snapshotter needs it.
+bool OverlayWorks(const fs::path& dir) {
+  fs::path base = dir / "overlay-check";
+  std::error_code ec;
+  fs::remove_all(base, ec);
+  for (const char* sub : {"lower", "upper", "work", "merged"}) fs::create_directories(base / sub, ec);
+  std::string opts = "lowerdir=" + (base / "lower").string() + ",upperdir=" + (base / "upper").string() +
+                     ",workdir=" + (base / "work").string();
+  bool ok = mount("overlay", (base / "merged").c_str(), "overlay", 0, opts.c_str()) == 0;
+  if (ok) umount2((base / "merged").c_str(), MNT_DETACH);
+  fs::remove_all(base, ec);
+  return ok;
+}
+
+std::string ConfigToml(const ContainerdOptions& o, const std::string& socket, const std::string& snapshotter) {
+  const std::string dir = o.dir.string();
+  const std::string cri = "[plugins.\"io.containerd.grpc.v1.cri\"";
+  std::ostringstream t;
+  t << "# Written by gorch (agent/src/containerd.cc): a private containerd, see docs/up.md.\n"
+    << "version = 2\n"
+    << "root = " << TomlString(dir + "/root") << "\n"
+    << "state = " << TomlString(dir + "/state") << "\n"
+    << "oom_score = 0\n"
+    // Plugins a single-node, local-image containerd never uses.
+    << "disabled_plugins = [\"io.containerd.tracing.processor.v1.otlp\", \"io.containerd.internal.v1.tracing\",\n"
+    << "  \"io.containerd.snapshotter.v1.aufs\", \"io.containerd.snapshotter.v1.btrfs\",\n"
+    << "  \"io.containerd.snapshotter.v1.zfs\", \"io.containerd.snapshotter.v1.devmapper\",\n"
+    << "  \"io.containerd.internal.v1.opt\"]\n\n"
+    << "[grpc]\n  address = " << TomlString(socket) << "\n\n"
+    << "[debug]\n  level = " << TomlString(o.log_level) << "\n\n"
+    << cri << "]\n"
+    << "  sandbox_image = " << TomlString(std::string(kPauseImage)) << "\n"
+    // Without it every RunPodSandbox fails here: runc may not lower oom_score_adj.
+    << "  restrict_oom_score_adj = true\n"
+    // Network namespaces under state/, so Stop finds and unmounts them.
+    << "  netns_mounts_under_state_dir = true\n"
+    << "  disable_tcp_service = true\n"
+    << "  stream_server_address = \"127.0.0.1\"\n"
+    << "  stream_server_port = \"0\"\n"
+    << "  enable_selinux = false\n\n"
+    << cri << ".cni]\n"
+    << "  bin_dir = \"/usr/lib/cni\"\n"
+    << "  conf_dir = " << TomlString(dir + "/cni/net.d") << "\n"
+    << "  max_conf_num = 1\n\n"
+    << cri << ".containerd]\n"
+    << "  snapshotter = " << TomlString(snapshotter) << "\n"
+    << "  default_runtime_name = \"runc\"\n\n"
+    << cri << ".containerd.runtimes.runc]\n"
+    << "  runtime_type = \"io.containerd.runc.v2\"\n\n"
+    // runc's state in our dir too, so Stop can find and delete every container.
+    << cri << ".containerd.runtimes.runc.options]\n"
+    << "  Root = " << TomlString(dir + "/state/runc") << "\n";
+  return t.str();
+}
+
+// bridge + host-local + portmap + loopback on `subnet`; the bridge is the gateway.
+std::string CniConflist(const ContainerdOptions& o) {
+  const std::string ipam_dir = (o.dir / "cni" / "ipam").string();
+  std::ostringstream c;
+  c << "{\n"
+    << "  \"cniVersion\": \"0.4.0\",\n"
+    << "  \"name\": \"gorch\",\n"
+    << "  \"plugins\": [\n"
+    << "    {\"type\": \"bridge\", \"bridge\": " << TomlString(o.bridge)
+    << ", \"isGateway\": true, \"ipMasq\": false, \"hairpinMode\": true,\n"
+    << "     \"ipam\": {\"type\": \"host-local\", \"dataDir\": " << TomlString(ipam_dir)
+    << ", \"ranges\": [[{\"subnet\": " << TomlString(o.pod_subnet) << "}]],\n"
+    << "              \"routes\": [{\"dst\": \"0.0.0.0/0\"}]}},\n"
+    << "    {\"type\": \"portmap\", \"capabilities\": {\"portMappings\": true}},\n"
+    << "    {\"type\": \"loopback\"}\n"
+    << "  ]\n"
+    << "}\n";
+  return c.str();
+}
+
+bool ValidSubnet(const std::string& cidr) {
+  unsigned a, b, c, d, len;
+  char tail;
+  if (std::sscanf(cidr.c_str(), "%u.%u.%u.%u/%u%c", &a, &b, &c, &d, &len, &tail) != 5) return false;
+  return a < 256 && b < 256 && c < 256 && d < 256 && len >= 8 && len <= 30;
+}
+
+std::string CmdlineOf(pid_t pid) {
+  std::string raw = ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
+  std::replace(raw.begin(), raw.end(), '\0', ' ');
+  return raw;
+}
+
+// pid -> parent pid of every process.
+std::map<pid_t, pid_t> ParentMap() {
+  std::map<pid_t, pid_t> parents;
+  DIR* proc = opendir("/proc");
+  if (!proc) return parents;
+  while (dirent* e = readdir(proc)) {
+    pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    if (pid <= 0) continue;
+    std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+    size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    char state;
+    int ppid;
+    if (std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && state != 'Z') parents[pid] = ppid;
+  }
+  closedir(proc);
+  return parents;
+}
+
+// Shims started by the containerd on `socket` ("-address SOCKET" in their
+// command line), and every process below them (the containers).
+std::vector<pid_t> ShimTrees(const std::string& socket) {
+  std::map<pid_t, pid_t> parents = ParentMap();
+  std::set<pid_t> tree;
+  for (const auto& [pid, ppid] : parents) {
+    std::string cmd = CmdlineOf(pid);
+    if (cmd.find("containerd-shim") != std::string::npos && cmd.find("-address " + socket + " ") != std::string::npos) {
+      tree.insert(pid);
+    }
+  }
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& [pid, ppid] : parents) {
+      if (tree.count(ppid) && tree.insert(pid).second) grew = true;
+    }
+  }
+  return {tree.begin(), tree.end()};
+}
+
+// Mount points at or below `dir`, deepest first (from /proc/self/mountinfo,
+// whose paths escape space, tab, newline and backslash as \ooo).
+std::vector<std::string> MountsUnder(const std::string& dir) {
+  std::vector<std::string> out;
+  std::istringstream in(ReadFile("/proc/self/mountinfo"));
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string id, parent, devno, root, point;
+    fields >> id >> parent >> devno >> root >> point;
+    std::string path;
+    for (size_t i = 0; i < point.size(); ++i) {
+      if (point[i] == '\\' && i + 3 < point.size()) {
+        path += static_cast<char>(std::stoi(point.substr(i + 1, 3), nullptr, 8));
+        i += 3;
+      } else {
+        path += point[i];
+      }
+    }
+    if (path == dir || path.rfind(dir + "/", 0) == 0) out.push_back(path);
+  }
+  std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  return out;
+}
+
+// Whether `pid` (from our pid file) is a containerd running our config.
+bool IsOurContainerd(pid_t pid, const fs::path& config) {
+  std::string cmd = CmdlineOf(pid);
+  return cmd.find("containerd") != std::string::npos && cmd.find(config.string()) != std::string::npos;
+}
+
+bool WaitExit(pid_t pid, std::chrono::milliseconds timeout, bool child) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (child) {
+      int wstatus;
+      pid_t r = waitpid(pid, &wstatus, WNOHANG);
+      if (r == pid || (r < 0 && errno == ECHILD)) return true;
+    } else if (kill(pid, 0) != 0 || CmdlineOf(pid).empty()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PrivateContainerd>> PrivateContainerd::Start(ContainerdOptions o) {
+  if (o.dir.empty()) return Status::InvalidArgument("containerd: no directory given");
+  if (!o.pod_subnet.empty() && !ValidSubnet(o.pod_subnet)) {
+    return Status::InvalidArgument("containerd: pod subnet '" + o.pod_subnet + "' is not an IPv4 CIDR like 198.18.7.0/24");
+  }
+  if (access(o.containerd_binary.c_str(), X_OK) != 0) {
+    return Status::NotFound(o.containerd_binary + " not found (install Debian's containerd and runc)");
+  }
+  std::error_code ec;
+  fs::create_directories(o.dir, ec);
+  if (ec) return Status::IOError("containerd: cannot create " + o.dir.string() + ": " + ec.message());
+  o.dir = fs::canonical(o.dir, ec);
+  if (ec) return Status::IOError("containerd: " + ec.message());
+
+  std::unique_ptr<PrivateContainerd> c(new PrivateContainerd(std::move(o)));
+  const ContainerdOptions& opt = c->options_;
+  c->socket_ = (opt.dir / "containerd.sock").string();
+  if (c->socket_.size() + 8 > kMaxSocketPath) {  // + ".ttrpc", containerd's second socket
+    std::string hash = Sha256Hex(opt.dir.string()).substr(0, 12);
+    fs::path short_dir = fs::path("/tmp") / ("gorch-ctrd-" + hash);
+    fs::create_directories(short_dir, ec);
+    c->socket_ = (short_dir / "containerd.sock").string();
+  }
+  for (const char* sub : {"root", "state", "cni/net.d", "cni/ipam"}) fs::create_directories(opt.dir / sub, ec);
+
+  // A containerd left running on this dir (its owner was killed) holds the
+  // metadata lock: stop it first. Its containers keep running and are adopted.
+  std::string old = ReadFile(opt.dir / "containerd.pid");
+  if (pid_t old_pid = static_cast<pid_t>(std::atoi(old.c_str())); old_pid > 0 &&
+                                                                   IsOurContainerd(old_pid, opt.dir / "config.toml")) {
+    kill(old_pid, SIGTERM);
+    if (!WaitExit(old_pid, std::chrono::seconds(10), false)) kill(old_pid, SIGKILL);
+  }
+
+  const std::string snapshotter = OverlayWorks(opt.dir / "root") ? "overlayfs" : "native";
+  if (Status s = WriteFile(opt.dir / "config.toml", ConfigToml(opt, c->socket_, snapshotter)); !s.ok()) return s;
+  fs::path conflist = opt.dir / "cni" / "net.d" / "10-gorch.conflist";
+  if (!opt.pod_subnet.empty()) {
+    if (Status s = WriteFile(conflist, CniConflist(opt)); !s.ok()) return s;
+  } else {
+    fs::remove(conflist, ec);
+  }
+  if (Status s = c->Spawn(); !s.ok()) {
+    c->Stop();
+    return s;
+  }
+  return c;
+}
+
+Status PrivateContainerd::Spawn() {
+  const fs::path config = options_.dir / "config.toml";
+  const fs::path log = LogPath();
+  std::error_code ec;
+  fs::remove(socket_, ec);
+  int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) return Status::IOError("containerd: cannot open " + log.string() + ": " + std::strerror(errno));
+  const std::string binary = options_.containerd_binary;
+  const std::string config_str = config.string();
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(log_fd);
+    return Status::IOError(std::string("containerd: fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    setpgid(0, 0);  // its own process group: a terminal's Ctrl-C reaches us, not it
+    // Stopped if its parent dies without stopping it (kill -9 of gorch up).
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    int devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, 0);
+    dup2(log_fd, 1);
+    dup2(log_fd, 2);
+    execl(binary.c_str(), binary.c_str(), "--config", config_str.c_str(), static_cast<char*>(nullptr));
+    dprintf(2, "exec %s: %s\n", binary.c_str(), std::strerror(errno));
+    _exit(127);
+  }
+  close(log_fd);
+  pid_ = pid;
+  WriteFile(options_.dir / "containerd.pid", std::to_string(pid) + "\n");
+
+  // Ready when the socket answers and the CRI plugin loaded.
+  const auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
+  std::string last_error = "no socket yet";
+  while (std::chrono::steady_clock::now() < deadline) {
+    int wstatus;
+    if (waitpid(pid_, &wstatus, WNOHANG) == pid_) {
+      pid_ = 0;
+      return Status::Unavailable("containerd exited (status " +
+                                 std::to_string(WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus)) +
+                                 ") before answering on " + socket_ + "; see " + log.string() + ":" + LogTail(log));
+    }
+    if (fs::exists(socket_, ec)) {
+      auto plugins = RunCtr(socket_, {"--timeout", "2s", "plugins", "ls"}, std::chrono::seconds(5));
+      if (plugins.ok()) {
+        std::istringstream lines(*plugins);
+        for (std::string line; std::getline(lines, line);) {
+          if (line.rfind("io.containerd.grpc.v1", 0) != 0 || line.find(" cri ") == std::string::npos) continue;
+          if (line.find(" ok") != std::string::npos) return Status::Ok();
+          StopProcess();
+          return Status::Unavailable("containerd's CRI plugin did not load (" + line + "); see " + log.string() +
+                                     ":" + LogTail(log));
+        }
+        last_error = "no CRI plugin listed";
+      } else {
+        last_error = plugins.status().message();
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  StopProcess();
+  return Status::Unavailable("containerd did not answer on " + socket_ + " within " +
+                             std::to_string(options_.start_timeout.count()) + " ms (" + last_error + "); see " +
+                             log.string() + ":" + LogTail(log));
+}
+
+Status PrivateContainerd::StopProcess() {
+  if (pid_ == 0) return Status::Ok();
+  kill(pid_, SIGTERM);
+  if (!WaitExit(pid_, std::chrono::seconds(10), true)) {
+    kill(pid_, SIGKILL);
+    WaitExit(pid_, std::chrono::seconds(5), true);
+  }
+  pid_ = 0;
+  std::error_code ec;
+  fs::remove(options_.dir / "containerd.pid", ec);
+  return Status::Ok();
+}
+
+Status PrivateContainerd::Restart() {
+  StopProcess();
+  return Spawn();
+}
+
+Status PrivateContainerd::Stop() {
+  Status first;
+  auto note = [&first](Status s) {
+    if (first.ok() && !s.ok()) first = std::move(s);
+  };
+  note(StopProcess());
+
+  // Every container runc runs for us: delete --force kills it and removes its
+  // cgroups and state.
+  const fs::path runc_root = options_.dir / "state" / "runc";
+  std::error_code ec;
+  if (fs::is_directory(runc_root, ec)) {
+    for (const auto& ns : fs::directory_iterator(runc_root, ec)) {
+      if (!ns.is_directory()) continue;
+      for (const auto& ctr : fs::directory_iterator(ns.path(), ec)) {
+        if (!ctr.is_directory()) continue;
+        auto run = RunCommand({"/usr/sbin/runc", "--root", ns.path().string(), "delete", "--force",
+                               ctr.path().filename().string()},
+                              std::chrono::seconds(10));
+        if (run.ok() && run->exit_code != 0 && run->output.find("does not exist") == std::string::npos) {
+          note(Status::Internal("runc delete " + ctr.path().filename().string() + ": " + run->output));
+        }
+      }
+    }
+  }
+  // The shims (and anything left below them) outlive containerd by design.
+  std::vector<pid_t> tree = ShimTrees(socket_);
+  for (pid_t pid : tree) kill(pid, SIGKILL);
+  for (pid_t pid : tree) WaitExit(pid, std::chrono::seconds(5), false);
+
+  for (const std::string& point : MountsUnder(options_.dir.string())) {
+    if (umount2(point.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
+      note(Status::IOError("umount " + point + ": " + std::strerror(errno)));
+    }
+  }
+  if (fs::path(socket_).parent_path() != options_.dir) fs::remove_all(fs::path(socket_).parent_path(), ec);
+  return first;
+}
+
+PrivateContainerd::~PrivateContainerd() { Stop(); }
+
+std::string PrivateContainerd::Endpoint() const { return "unix://" + socket_; }
+std::string PrivateContainerd::SocketPath() const { return socket_; }
+
+Status ImportLocalImages(const std::string& endpoint) {
+  auto layer = BuildBusyboxLayer();
+  if (!layer.ok()) return layer.status();
+  std::string socket = endpoint.rfind("unix://", 0) == 0 ? endpoint.substr(7) : endpoint;
+  for (const ImageSpec& spec : {BusyboxImageSpec(), PauseImageSpec()}) {
+    auto archive = BuildImageArchive(spec, *layer);
+    if (!archive.ok()) return archive.status();
+    // Beside the socket: a private, short, writable place.
+    fs::path tar = fs::path(socket).parent_path() / ("import-" + Sha256Hex(spec.ref).substr(0, 8) + ".tar");
+    if (Status s = ImportImageArchive(socket, *archive, spec.ref, tar); !s.ok()) {
+      return Status::Unavailable("importing " + spec.ref + ": " + s.message());
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace gorch::agent
