@@ -170,24 +170,66 @@ std::map<pid_t, pid_t> ParentMap() {
   return parents;
 }
 
-// Shims started by the containerd on `socket` ("-address SOCKET" in their
+// The shims started by the containerd on `socket` ("-address SOCKET" in their
 // command line), and every process below them (the containers).
-std::vector<pid_t> ShimTrees(const std::string& socket) {
+struct ShimProcesses {
+  std::vector<pid_t> shims;
+  std::vector<pid_t> containers;
+};
+ShimProcesses FindShims(const std::string& socket) {
   std::map<pid_t, pid_t> parents = ParentMap();
-  std::set<pid_t> tree;
+  std::set<pid_t> shims, below;
   for (const auto& [pid, ppid] : parents) {
     std::string cmd = CmdlineOf(pid);
     if (cmd.find("containerd-shim") != std::string::npos && cmd.find("-address " + socket + " ") != std::string::npos) {
-      tree.insert(pid);
+      shims.insert(pid);
     }
   }
   for (bool grew = true; grew;) {
     grew = false;
     for (const auto& [pid, ppid] : parents) {
-      if (tree.count(ppid) && tree.insert(pid).second) grew = true;
+      if ((shims.count(ppid) || below.count(ppid)) && !shims.count(pid) && below.insert(pid).second) grew = true;
     }
   }
-  return {tree.begin(), tree.end()};
+  return {{shims.begin(), shims.end()}, {below.begin(), below.end()}};
+}
+
+// The cgroup paths (relative to a hierarchy's root) of `pids`, without those
+// this process is in itself, from /proc/PID/cgroup ("N:controllers:/path").
+std::set<std::string> CgroupsOf(const std::vector<pid_t>& pids) {
+  auto paths_of = [](const std::string& pid) {
+    std::set<std::string> out;
+    std::istringstream in(ReadFile("/proc/" + pid + "/cgroup"));
+    for (std::string line; std::getline(in, line);) {
+      size_t colon = line.find(':', line.find(':') + 1);
+      if (colon != std::string::npos && line.size() > colon + 2) out.insert(line.substr(colon + 1));
+    }
+    return out;
+  };
+  std::set<std::string> ours = paths_of("self"), out;
+  for (pid_t pid : pids) {
+    for (const std::string& path : paths_of(std::to_string(pid))) {
+      if (!ours.count(path)) out.insert(path);
+    }
+  }
+  return out;
+}
+
+// Removes `path` and its parents, in every hierarchy under /sys/fs/cgroup, while
+// they are empty (rmdir fails on a cgroup with tasks or children: left alone).
+void RemoveEmptyCgroups(const std::set<std::string>& paths) {
+  std::error_code ec;
+  std::vector<fs::path> roots = {"/sys/fs/cgroup"};
+  for (const auto& e : fs::directory_iterator("/sys/fs/cgroup", ec)) {
+    if (e.is_directory() && !e.is_symlink()) roots.push_back(e.path());
+  }
+  for (const fs::path& root : roots) {
+    for (std::string path : paths) {
+      while (path.size() > 1 && rmdir((root.string() + path).c_str()) == 0) {
+        path = path.substr(0, path.rfind('/'));
+      }
+    }
+  }
 }
 
 // Mount points at or below `dir`, deepest first (from /proc/self/mountinfo,
@@ -220,19 +262,49 @@ bool IsOurContainerd(pid_t pid, const fs::path& config) {
   return cmd.find("containerd") != std::string::npos && cmd.find(config.string()) != std::string::npos;
 }
 
-bool WaitExit(pid_t pid, std::chrono::milliseconds timeout, bool child) {
+enum class Gone { kReaped, kExited };
+
+// Waits until `pid` is gone: a child of ours reaped by us (kReaped on a child);
+// another process exited (kExited: a zombie counts) or reaped by its parent
+// (kReaped). False on timeout.
+bool WaitGone(pid_t pid, std::chrono::milliseconds timeout, bool child, Gone gone) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (child) {
       int wstatus;
       pid_t r = waitpid(pid, &wstatus, WNOHANG);
       if (r == pid || (r < 0 && errno == ECHILD)) return true;
-    } else if (kill(pid, 0) != 0 || CmdlineOf(pid).empty()) {
+    } else if (kill(pid, 0) != 0 || (gone == Gone::kExited && CmdlineOf(pid).empty())) {
       return true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
+}
+
+// `runc delete --force` of every container whose bundle the containerd in `dir`
+// holds (state/io.containerd.runtime.v2.task/NS/ID): kills it and removes its
+// cgroups and runc state. runc's state is in our runc root for CRI containers,
+// in runc's default root for those `ctr run` made.
+Status DeleteContainers(const fs::path& dir) {
+  Status first;
+  std::error_code ec;
+  const fs::path bundles = dir / "state" / "io.containerd.runtime.v2.task";
+  for (const auto& ns : fs::directory_iterator(bundles, ec)) {
+    for (const auto& bundle : fs::directory_iterator(ns.path(), ec)) {
+      const std::string id = bundle.path().filename().string();
+      const std::string nsname = ns.path().filename().string();
+      for (const fs::path& root : {dir / "state" / "runc" / nsname, fs::path("/run/containerd/runc") / nsname}) {
+        if (!fs::exists(root / id, ec)) continue;
+        auto run = RunCommand({"/usr/sbin/runc", "--root", root.string(), "delete", "--force", id},
+                              std::chrono::seconds(10));
+        if (run.ok() && run->exit_code != 0 && first.ok()) {
+          first = Status::Internal("runc delete " + id + ": " + run->output);
+        }
+      }
+    }
+  }
+  return first;
 }
 
 }  // namespace
@@ -268,7 +340,7 @@ Result<std::unique_ptr<PrivateContainerd>> PrivateContainerd::Start(ContainerdOp
   if (pid_t old_pid = static_cast<pid_t>(std::atoi(old.c_str())); old_pid > 0 &&
                                                                    IsOurContainerd(old_pid, opt.dir / "config.toml")) {
     kill(old_pid, SIGTERM);
-    if (!WaitExit(old_pid, std::chrono::seconds(10), false)) kill(old_pid, SIGKILL);
+    if (!WaitGone(old_pid, std::chrono::seconds(10), false, Gone::kExited)) kill(old_pid, SIGKILL);
   }
 
   const std::string snapshotter = OverlayWorks(opt.dir / "root") ? "overlayfs" : "native";
@@ -354,9 +426,9 @@ Status PrivateContainerd::Spawn() {
 Status PrivateContainerd::StopProcess() {
   if (pid_ == 0) return Status::Ok();
   kill(pid_, SIGTERM);
-  if (!WaitExit(pid_, std::chrono::seconds(10), true)) {
+  if (!WaitGone(pid_, std::chrono::seconds(10), true, Gone::kReaped)) {
     kill(pid_, SIGKILL);
-    WaitExit(pid_, std::chrono::seconds(5), true);
+    WaitGone(pid_, std::chrono::seconds(5), true, Gone::kReaped);
   }
   pid_ = 0;
   std::error_code ec;
@@ -375,35 +447,26 @@ Status PrivateContainerd::Stop() {
     if (first.ok() && !s.ok()) first = std::move(s);
   };
   note(StopProcess());
+  // The containers' cgroups, read while their processes still live.
+  const std::set<std::string> cgroups = CgroupsOf(FindShims(socket_).containers);
+  note(DeleteContainers(options_.dir));
 
-  // Every container runc runs for us: delete --force kills it and removes its
-  // cgroups and state.
-  const fs::path runc_root = options_.dir / "state" / "runc";
-  std::error_code ec;
-  if (fs::is_directory(runc_root, ec)) {
-    for (const auto& ns : fs::directory_iterator(runc_root, ec)) {
-      if (!ns.is_directory()) continue;
-      for (const auto& ctr : fs::directory_iterator(ns.path(), ec)) {
-        if (!ctr.is_directory()) continue;
-        auto run = RunCommand({"/usr/sbin/runc", "--root", ns.path().string(), "delete", "--force",
-                               ctr.path().filename().string()},
-                              std::chrono::seconds(10));
-        if (run.ok() && run->exit_code != 0 && run->output.find("does not exist") == std::string::npos) {
-          note(Status::Internal("runc delete " + ctr.path().filename().string() + ": " + run->output));
-        }
-      }
-    }
-  }
-  // The shims (and anything left below them) outlive containerd by design.
-  std::vector<pid_t> tree = ShimTrees(socket_);
-  for (pid_t pid : tree) kill(pid, SIGKILL);
-  for (pid_t pid : tree) WaitExit(pid, std::chrono::seconds(5), false);
+  // The shims outlive containerd by design. Whatever still runs below them is
+  // killed first and reaped by its shim (a zombie would keep its cgroup busy);
+  // then the shims.
+  ShimProcesses left = FindShims(socket_);
+  for (pid_t pid : left.containers) kill(pid, SIGKILL);
+  for (pid_t pid : left.containers) WaitGone(pid, std::chrono::seconds(5), false, Gone::kReaped);
+  for (pid_t pid : left.shims) kill(pid, SIGKILL);
+  for (pid_t pid : left.shims) WaitGone(pid, std::chrono::seconds(5), false, Gone::kExited);
+  RemoveEmptyCgroups(cgroups);
 
   for (const std::string& point : MountsUnder(options_.dir.string())) {
     if (umount2(point.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
       note(Status::IOError("umount " + point + ": " + std::strerror(errno)));
     }
   }
+  std::error_code ec;
   if (fs::path(socket_).parent_path() != options_.dir) fs::remove_all(fs::path(socket_).parent_path(), ec);
   return first;
 }

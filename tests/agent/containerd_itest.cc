@@ -86,8 +86,8 @@ TEST_F(ContainerdTest, StartsImportsRestartsAndStopsClean) {
   EXPECT_NE(after->find("localhost/busybox:1"), std::string::npos) << "images survive a restart";
 
   // A container run through containerd (not CRI): Stop must kill it and its shim.
-  auto run = RunCtr(socket, {"-n", "k8s.io", "run", "-d", "localhost/busybox:1", "gorch-itest-sleeper", "sleep",
-                             "3000"});
+  const std::string id = "gorch-itest-" + std::to_string(getpid());
+  auto run = RunCtr(socket, {"-n", "k8s.io", "run", "-d", "localhost/busybox:1", id, "sleep", "3000"});
   ASSERT_TRUE(run.ok()) << run.status().ToString();
   EXPECT_FALSE(ProcessesMentioning("-address " + socket).empty()) << "a shim runs for the container";
 
@@ -95,6 +95,11 @@ TEST_F(ContainerdTest, StartsImportsRestartsAndStopsClean) {
   EXPECT_EQ((*c)->Pid(), 0);
   EXPECT_TRUE(ProcessesMentioning(socket).empty()) << "no containerd or shim of this dir is left";
   EXPECT_TRUE(ProcessesMentioning(dir_.string() + "/a/").empty());
+  EXPECT_TRUE(ProcessesMentioning("sleep 3000").empty()) << "the container was killed";
+  for (const char* hierarchy : {"memory", "pids", "cpu"}) {
+    EXPECT_FALSE(fs::exists(fs::path("/sys/fs/cgroup") / hierarchy / "k8s.io" / id))
+        << "the container's " << hierarchy << " cgroup is removed";
+  }
   EXPECT_TRUE((*c)->Stop().ok()) << "Stop is idempotent";
 }
 
