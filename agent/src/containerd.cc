@@ -284,9 +284,9 @@ bool WaitGone(pid_t pid, std::chrono::milliseconds timeout, bool child, Gone gon
 
 // `runc delete --force` of every container whose bundle the containerd in `dir`
 // holds (state/io.containerd.runtime.v2.task/NS/ID): kills it and removes its
-// cgroups and runc state. runc's state is in our runc root for CRI containers,
+// cgroups and runc state, and the shim's socket. runc's state is in our runc root for CRI containers,
 // in runc's default root for those `ctr run` made.
-Status DeleteContainers(const fs::path& dir) {
+Status DeleteContainers(const fs::path& dir, const std::string& socket) {
   Status first;
   std::error_code ec;
   const fs::path bundles = dir / "state" / "io.containerd.runtime.v2.task";
@@ -294,6 +294,9 @@ Status DeleteContainers(const fs::path& dir) {
     for (const auto& bundle : fs::directory_iterator(ns.path(), ec)) {
       const std::string id = bundle.path().filename().string();
       const std::string nsname = ns.path().filename().string();
+      // The shim's socket (containerd 1.6: /run/containerd/s/sha256(ADDRESS/NS/ID)),
+      // which a killed shim leaves behind.
+      fs::remove(fs::path("/run/containerd/s") / Sha256Hex(socket + "/" + nsname + "/" + id), ec);
       for (const fs::path& root : {dir / "state" / "runc" / nsname, fs::path("/run/containerd/runc") / nsname}) {
         if (!fs::exists(root / id, ec)) continue;
         auto run = RunCommand({"/usr/sbin/runc", "--root", root.string(), "delete", "--force", id},
@@ -449,7 +452,7 @@ Status PrivateContainerd::Stop() {
   note(StopProcess());
   // The containers' cgroups, read while their processes still live.
   const std::set<std::string> cgroups = CgroupsOf(FindShims(socket_).containers);
-  note(DeleteContainers(options_.dir));
+  note(DeleteContainers(options_.dir, socket_));
 
   // The shims outlive containerd by design. Whatever still runs below them is
   // killed first and reaped by its shim (a zombie would keep its cgroup busy);

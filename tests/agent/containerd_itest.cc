@@ -87,7 +87,7 @@ TEST_F(ContainerdTest, StartsImportsRestartsAndStopsClean) {
 
   // A container run through containerd (not CRI): Stop must kill it and its shim.
   const std::string id = "gorch-itest-" + std::to_string(getpid());
-  auto run = RunCtr(socket, {"-n", "k8s.io", "run", "-d", "localhost/busybox:1", id, "sleep", "3000"});
+  auto run = RunCtr(socket, {"-n", "k8s.io", "run", "-d", "--null-io", "localhost/busybox:1", id, "sleep", "3000"});
   ASSERT_TRUE(run.ok()) << run.status().ToString();
   EXPECT_FALSE(ProcessesMentioning("-address " + socket).empty()) << "a shim runs for the container";
 
