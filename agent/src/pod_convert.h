@@ -1,7 +1,9 @@
 // Pods between the store's JSON and the runtime's structs.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "gorch/agent/runtime.h"
 #include "gorch/base/status.h"
@@ -18,6 +20,11 @@ Result<PodSpec> PodSpecFromStore(const std::string& ns, const std::string& name,
 // containerStatuses, podIP, hostIP, startTime), deterministic so that an unchanged
 // state gives the same text.
 std::string PodStatusJson(const PodState& state, const std::string& host_ip);
+
+// Kubernetes quantities: CPU ("250m", "0.5", "2") as millicores, memory ("64Mi",
+// "1G", "1048576") as bytes; nullopt for empty or malformed text.
+std::optional<int64_t> ParseCpuMillis(std::string_view text);
+std::optional<int64_t> ParseMemoryBytes(std::string_view text);
 
 // Unix milliseconds as RFC 3339 ("2024-05-01T12:00:00Z").
 std::string Rfc3339(int64_t unix_ms);
