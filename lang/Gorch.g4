@@ -1,12 +1,12 @@
 // The Gorch language: schemas (type and kind declarations with refinements,
-// defaults and constraints) and, later, policies. Reference: docs/language.md.
+// defaults and constraints) and policies (gorch lint). Reference: docs/language.md.
 //
 // Generated to C++ at build time (lang/CMakeLists.txt); the generated code lives in
 // the build tree only. The AST is built from the parse tree in lang/src/parser.cc.
 //
 // The expression sub-grammar (`expr`) is self-contained so that policy
-// declarations (a later issue: `policy NAME { ... }`, keyword reserved below) and
-// standalone expressions (`exprOnly`, used by lang::ParseExpression) reuse it.
+// declarations (`policy "name" { ... }`) and standalone expressions (`exprOnly`,
+// used by lang::ParseExpression) reuse it.
 grammar Gorch;
 
 // ---------------------------------------------------------------- declarations
@@ -17,6 +17,7 @@ decl
   : typeDecl
   | kindDecl
   | deprecatedDecl
+  | policyDecl
   ;
 
 // type Name = KW_TYPE [where EXPR : "message"]...
@@ -30,6 +31,21 @@ kindModifier : KW_CLUSTER | KW_PASSIVE ;
 deprecatedDecl : KW_DEPRECATED IDENT STRING '->' STRING ;
 
 constraint : KW_WHERE expr ':' STRING ;
+
+// ---------------------------------------------------------------- policies
+
+// policy "check-name" { settings, lets and rules, in any order } (docs/policy.md).
+//   severity: warning                        a setting: a name and a constant value
+//   let image = c.image                      a name bound for the rules after it
+//   for c in containers deny COND at EXPR : "message naming {c.name}"
+// Settings and lets are separated by newlines or commas; a rule ends with its message.
+policyDecl : KW_POLICY STRING '{' (policyMember ','?)* '}' ;
+policyMember
+  : fieldName ':' expr                                         # policySetting
+  | KW_LET ident '=' expr                                      # policyLet
+  | policyLoop* KW_DENY cond=expr (KW_AT at=expr)? ':' STRING  # policyRule
+  ;
+policyLoop : KW_FOR ident KW_IN expr ;
 
 // ---------------------------------------------------------------- types
 
@@ -97,7 +113,8 @@ literal : INT | FLOAT | STRING | KW_TRUE | KW_FALSE | KW_NULL ;
 
 // Names usable as identifiers in expressions: keywords that cannot start or
 // end an expression are allowed, so fields named `type` or `kind` work.
-ident : IDENT | KW_TYPE | KW_KIND | KW_DEPRECATED | KW_CLUSTER | KW_PASSIVE | KW_KEYED | KW_POLICY ;
+ident : IDENT | KW_TYPE | KW_KIND | KW_DEPRECATED | KW_CLUSTER | KW_PASSIVE | KW_KEYED | KW_POLICY
+      | KW_LET | KW_FOR | KW_DENY | KW_AT ;
 
 // Field names (declarations, `.name`, map keys): any identifier or keyword, or a
 // quoted string for keys that are not identifiers.
@@ -118,7 +135,12 @@ KW_SELF : 'self' ;
 KW_TRUE : 'true' ;
 KW_FALSE : 'false' ;
 KW_NULL : 'null' ;
-KW_POLICY : 'policy' ;  // reserved for policy declarations
+KW_POLICY : 'policy' ;
+// Policy words; like `type` and `kind` they stay usable as names (see `ident`).
+KW_LET : 'let' ;
+KW_FOR : 'for' ;
+KW_DENY : 'deny' ;
+KW_AT : 'at' ;
 
 ELLIPSIS : '...' ;
 DOTDOT : '..' ;

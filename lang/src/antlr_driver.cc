@@ -49,12 +49,23 @@ std::string DescribeToken(const antlr4::Token* t) {
   return "'" + text + "'";
 }
 
-std::string DescribeExpected(GorchParser* parser) {
+// policies: the text is a policy file, so at the top level `policy` is what is
+// expected (and in a schema file `type`, `kind` or `deprecated`).
+std::string DescribeExpected(GorchParser* parser, bool policies) {
   antlr4::misc::IntervalSet expected;
   try {
     expected = parser->getExpectedTokens();
   } catch (const std::exception&) {
     return "";
+  }
+  if (expected.contains(static_cast<ssize_t>(GorchParser::KW_POLICY)) &&
+      expected.contains(static_cast<ssize_t>(GorchParser::KW_TYPE))) {
+    if (policies) {
+      for (size_t type : {GorchParser::KW_TYPE, GorchParser::KW_KIND, GorchParser::KW_DEPRECATED})
+        expected.remove(static_cast<ssize_t>(type));
+    } else {
+      expected.remove(static_cast<ssize_t>(GorchParser::KW_POLICY));
+    }
   }
   if (expected.size() == 0) return "";
   auto has = [&](size_t type) { return expected.contains(static_cast<ssize_t>(type)); };
@@ -122,7 +133,7 @@ class ParseDriver::ErrorListener : public antlr4::BaseErrorListener {
     } else {
       message = "syntax error: unexpected " + DescribeToken(offending);
       if (auto* parser = dynamic_cast<GorchParser*>(recognizer))
-        message += DescribeExpected(parser);
+        message += DescribeExpected(parser, driver_.policy_file_);
     }
     driver_.diags_.Error(driver_.pos_.At(line, char_in_line), "syntax", message);
   }
@@ -191,6 +202,8 @@ bool IsOperandEnd(const antlr4::Token* t) {
     case GorchLexer::KW_FALSE: case GorchLexer::KW_NULL: case GorchLexer::KW_TYPE:
     case GorchLexer::KW_KIND: case GorchLexer::KW_DEPRECATED: case GorchLexer::KW_CLUSTER:
     case GorchLexer::KW_PASSIVE: case GorchLexer::KW_KEYED: case GorchLexer::KW_POLICY:
+    case GorchLexer::KW_LET: case GorchLexer::KW_FOR: case GorchLexer::KW_DENY:
+    case GorchLexer::KW_AT:
       return true;
     default: {
       const std::string& s = t->getText();
@@ -212,6 +225,9 @@ bool StartsExpression(const antlr4::Token* t) {
   switch (t->getType()) {
     case GorchLexer::KW_WHEN: case GorchLexer::KW_WHERE: case GorchLexer::KW_TYPE:
     case GorchLexer::KW_KIND: case GorchLexer::KW_DEPRECATED:
+    // Policies: a setting's, let's or rule's expression starts after these.
+    case GorchLexer::KW_POLICY: case GorchLexer::KW_LET: case GorchLexer::KW_FOR:
+    case GorchLexer::KW_DENY: case GorchLexer::KW_AT:
       return true;
     default: {
       const std::string& s = t->getText();
@@ -304,9 +320,9 @@ bool ParseDriver::Parse(Rule rule, bool split_declarations) {
   return true;
 }
 
-// A declaration starts at `type NAME =`, `kind NAME "..."` or
-// `deprecated NAME "..."`: no other construct has these token sequences (`type`
-// alone is not enough, it is also a field name). Brackets are not counted, so an
+// A declaration starts at `type NAME =`, `kind NAME "..."`,
+// `deprecated NAME "..."` or `policy "..." {`: no other construct has these
+// token sequences (`type` alone is not enough, it is also a field name). Brackets are not counted, so an
 // unclosed record ends at the next declaration.
 std::vector<std::pair<size_t, size_t>> ParseDriver::SplitDeclarations() const {
   const auto& all = tokens_->getTokens();
@@ -318,6 +334,12 @@ std::vector<std::pair<size_t, size_t>> ParseDriver::SplitDeclarations() const {
     const antlr4::Token* t = all[visible[k]];
     const antlr4::Token* name = all[visible[k + 1]];
     const antlr4::Token* third = all[visible[k + 2]];
+    // `policy "name" {`
+    if (t->getType() == GorchLexer::KW_POLICY && name->getType() == GorchLexer::STRING &&
+        third->getText() == "{") {
+      if (visible[k] != starts.back()) starts.push_back(visible[k]);
+      continue;
+    }
     if (name->getType() != GorchLexer::IDENT) continue;
     bool start = (t->getType() == GorchLexer::KW_TYPE && third->getText() == "=") ||
                  ((t->getType() == GorchLexer::KW_KIND || t->getType() == GorchLexer::KW_DEPRECATED) &&

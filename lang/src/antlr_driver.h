@@ -68,6 +68,8 @@ class ParseDriver {
   std::string DocBefore(const Unit& unit, const antlr4::Token* token) const;
   const PosMap& pos() const { return pos_; }
   Diagnostics& diags() { return diags_; }
+  // A policy file: syntax errors at the top level expect `policy`, not `type`.
+  void set_policy_file(bool policy_file) { policy_file_ = policy_file; }
 
   // ANTLR's C++ runtime shares its DFA caches between parser instances without
   // full thread safety, so parsing is serialized process-wide.
@@ -92,6 +94,7 @@ class ParseDriver {
   std::vector<std::unique_ptr<Piece>> pieces_;
   std::deque<Unit> units_;
   size_t syntax_errors_ = 0;
+  bool policy_file_ = false;
 };
 
 // Decodes the text of a STRING token (with its quotes). Reports a bad escape at

@@ -118,6 +118,8 @@ void SchemaBuilder::BuildFile(ParseDriver::Unit& unit) {
     if (decl->typeDecl()) BuildTypeDecl(decl->typeDecl());
     else if (decl->kindDecl()) BuildKindDecl(decl->kindDecl());
     else if (decl->deprecatedDecl()) BuildDeprecated(decl->deprecatedDecl());
+    else if (decl->policyDecl())
+      Error(decl->getStart(), "policies belong in policy files (gorch lint --policy), not in schemas");
   }
 }
 
