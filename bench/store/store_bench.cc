@@ -7,6 +7,9 @@
 // Figures (each a Google Benchmark counter, and a `name: value unit` line at the end):
 //   store_<b>_put_{1writer,64writers,1000writers}     durable puts/s (256-byte values),
 //       the median of 3 rounds that alternate between the backends
+//   store_<b>_putasync_{64,1000}inflight             durable puts/s with that many
+//       puts in flight from PutAsync (each completion submits the next put, as each
+//       client of etcd's own benchmark tool does), the median of 3 rounds
 //   store_<b>_get_1reader, store_<b>_get_64readers   single-key reads/s (10,000 keys);
 //       for etcd both linearizable (its default, "etcd") and serializable reads
 //       ("etcd_serializable", what etcd's published read figures use)
@@ -25,6 +28,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -219,6 +223,76 @@ void BM_Put(benchmark::State& state, std::string backend, int threads) {
   }
 }
 
+// Keeps `in_flight` puts outstanding through Store::PutAsync: each callback submits
+// the next put (closed loop, as etcd's benchmark tool's clients do) until stopped.
+class AsyncPutLoad {
+ public:
+  AsyncPutLoad(Store* store, std::string prefix) : store_(store), prefix_(std::move(prefix)) {}
+
+  // Runs for `seconds`; returns puts/s completed meanwhile.
+  double Run(int in_flight, double seconds, int64_t* failures) {
+    const auto start = Clock::now();
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      outstanding_ = in_flight;
+    }
+    for (int i = 0; i < in_flight; ++i) Issue();
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    stop_ = true;
+    const int64_t n = done_.load();
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return outstanding_ == 0; });
+    *failures = failed_.load();
+    return double(n) / elapsed;
+  }
+
+ private:
+  void Issue() {
+    PutRequest r;
+    r.key = prefix_ + std::to_string(seq_.fetch_add(1, std::memory_order_relaxed));
+    r.value = std::string(kValueBytes, 'v');
+    store_->PutAsync(std::move(r), [this](Result<PutResponse> res) {
+      if (res.ok()) {
+        done_.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        failed_.fetch_add(1, std::memory_order_relaxed);
+      }
+      if (res.ok() && !stop_.load(std::memory_order_relaxed)) {
+        Issue();
+        return;
+      }
+      std::lock_guard<std::mutex> l(mu_);
+      if (--outstanding_ == 0) cv_.notify_all();
+    });
+  }
+
+  Store* store_;
+  std::string prefix_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int64_t> done_{0}, failed_{0}, seq_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int outstanding_ = 0;  // chains still running
+};
+
+void BM_PutAsync(benchmark::State& state, std::string backend, int in_flight) {
+  Store* store = TheBackends().Get(backend);
+  if (store == nullptr) {
+    state.SkipWithError(("no " + backend + " store: " + TheBackends().etcd_error).c_str());
+    return;
+  }
+  for (auto _ : state) {
+    int64_t failures = 0;
+    AsyncPutLoad load(store, "/bench/putasync/" + std::to_string(state.range(0)) + "/");
+    double rate = load.Run(in_flight, Seconds(), &failures);
+    state.SetIterationTime(Seconds());
+    state.counters["puts_per_s"] = rate;
+    state.counters["failures"] = double(failures);
+    Record("store_" + backend + "_putasync_" + std::to_string(in_flight) + "inflight", rate, "ops/s");
+  }
+}
+
 void Preload(Store* store) {
   static std::map<Store*, bool> loaded;
   if (loaded[store]) return;
@@ -363,6 +437,14 @@ void RegisterAll() {
             ->Arg(++run)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
       }
     }
+    for (int in_flight : {64, 1000}) {
+      for (const char* b : {"lmdb", "etcd"}) {
+        std::string name = std::string("store_putasync/") + b + "/inflight:" + std::to_string(in_flight) +
+                           "/round:" + std::to_string(round);
+        benchmark::RegisterBenchmark(name.c_str(), BM_PutAsync, std::string(b), in_flight)
+            ->Arg(++run)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+      }
+    }
   }
   for (const char* b : {"lmdb", "etcd", "etcd_serializable"}) {
     std::string backend = b;
@@ -400,6 +482,10 @@ int main(int argc, char** argv) {
   PrintRatio("store_lmdb_vs_etcd_put_1writer", "store_lmdb_put_1writer", "store_etcd_put_1writer");
   PrintRatio("store_lmdb_vs_etcd_put_64writers", "store_lmdb_put_64writers", "store_etcd_put_64writers");
   PrintRatio("store_lmdb_vs_etcd_put_1000writers", "store_lmdb_put_1000writers", "store_etcd_put_1000writers");
+  PrintRatio("store_lmdb_vs_etcd_putasync_64inflight", "store_lmdb_putasync_64inflight",
+             "store_etcd_putasync_64inflight");
+  PrintRatio("store_lmdb_vs_etcd_putasync_1000inflight", "store_lmdb_putasync_1000inflight",
+             "store_etcd_putasync_1000inflight");
   PrintRatio("store_lmdb_vs_etcd_get_64readers", "store_lmdb_get_64readers", "store_etcd_get_64readers");
   PrintRatio("store_lmdb_vs_etcd_serializable_get_64readers", "store_lmdb_get_64readers",
              "store_etcd_serializable_get_64readers");

@@ -1,6 +1,9 @@
 // The store over etcd's v3 gRPC API.
 #include "gorch/store/etcd_store.h"
 
+#include <condition_variable>
+#include <mutex>
+
 #include "etcd_conn.h"
 
 namespace gorch::store {
@@ -15,6 +18,12 @@ using internal::ToPb;
 class EtcdStore : public Store {
  public:
   explicit EtcdStore(std::shared_ptr<EtcdConnection> conn) : conn_(std::move(conn)) {}
+
+  // Waits for the callbacks of asynchronous writes still in flight.
+  ~EtcdStore() override {
+    std::unique_lock<std::mutex> l(async_mu_);
+    async_cv_.wait(l, [&] { return in_flight_ == 0; });
+  }
 
   // Asks each endpoint for its status until one answers within dial_timeout.
   Status Dial() {
@@ -74,6 +83,36 @@ class EtcdStore : public Store {
       return ep.kv->Txn(ctx, in, &out);
     }));
     return FromPb(out);
+  }
+
+  // Asynchronous writes: gRPC's callback API on the same channel; `done` runs on a
+  // gRPC thread. Not retried on another endpoint (like a synchronous write).
+  void DoPutAsync(PutRequest req, PutCallback done) override {
+    CallAsync<pb::PutRequest, pb::PutResponse>(
+        [&](pb::PutRequest* in) { ToPb(req, in); },
+        [](EtcdEndpoint& ep, grpc::ClientContext* ctx, const pb::PutRequest* in, pb::PutResponse* out,
+           std::function<void(grpc::Status)> cb) { ep.kv->async()->Put(ctx, in, out, std::move(cb)); },
+        [done = std::move(done)](Result<const pb::PutResponse*> r) {
+          if (!r.ok()) {
+            done(r.status());
+          } else {
+            done(FromPb(**r));
+          }
+        });
+  }
+
+  void DoTxnAsync(TxnRequest req, TxnCallback done) override {
+    CallAsync<pb::TxnRequest, pb::TxnResponse>(
+        [&](pb::TxnRequest* in) { ToPb(req, in); },
+        [](EtcdEndpoint& ep, grpc::ClientContext* ctx, const pb::TxnRequest* in, pb::TxnResponse* out,
+           std::function<void(grpc::Status)> cb) { ep.kv->async()->Txn(ctx, in, out, std::move(cb)); },
+        [done = std::move(done)](Result<const pb::TxnResponse*> r) {
+          if (!r.ok()) {
+            done(r.status());
+          } else {
+            done(FromPb(**r));
+          }
+        });
   }
 
   Result<std::unique_ptr<WatchStream>> DoWatch(const WatchRequest& req) override {
@@ -175,7 +214,48 @@ class EtcdStore : public Store {
     return Status::NotFound("lease " + std::to_string(id) + " not found (or expired)");
   }
 
+  // Starts one asynchronous unary call: `fill` builds the request, `start` issues
+  // it on an endpoint, `finish` gets the response (or the mapped error) on the gRPC
+  // thread that completes it.
+  template <typename Req, typename Resp, typename Fill, typename Start, typename Finish>
+  void CallAsync(Fill fill, Start start, Finish finish) {
+    struct Call {
+      grpc::ClientContext ctx;
+      Req in;
+      Resp out;
+      std::string address;
+    };
+    auto* call = new Call;
+    fill(&call->in);
+    EtcdEndpoint& ep = conn_->Current();
+    call->address = ep.address;
+    call->ctx.set_deadline(std::chrono::system_clock::now() + conn_->options().request_timeout);
+    {
+      std::lock_guard<std::mutex> l(async_mu_);
+      ++in_flight_;
+    }
+    start(ep, &call->ctx, &call->in, &call->out,
+          [this, call, finish = std::move(finish)](grpc::Status s) mutable {
+            std::unique_ptr<Call> owned(call);
+            if (s.ok()) {
+              finish(&owned->out);
+            } else {
+              if (s.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                  s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+                conn_->Rotate();
+              }
+              finish(EtcdConnection::FromGrpc(s, owned->address));
+            }
+            owned.reset();
+            std::lock_guard<std::mutex> l(async_mu_);
+            if (--in_flight_ == 0) async_cv_.notify_all();
+          });
+  }
+
   std::shared_ptr<EtcdConnection> conn_;
+  std::mutex async_mu_;
+  std::condition_variable async_cv_;
+  int64_t in_flight_ = 0;  // asynchronous calls whose callback has not finished
 };
 
 }  // namespace

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 #include <functional>
-#include <future>
+#include <atomic>
 #include <random>
 #include <string>
 #include <vector>
@@ -17,8 +17,10 @@
 
 namespace gorch::store::internal {
 
-// One write waiting for the committer. The caller owns it and waits on `done`; the
-// committer fills in the results before setting `done`.
+// One write waiting for the committer. The committer fills in the results; the
+// acker then completes it: a synchronous caller owns it and waits for `finished`
+// to become 1 (lmdb_store.cc); an asynchronous one (`async`) is owned by the
+// pipeline and handed to its callback.
 struct PendingWrite {
   enum class Kind { kTxn, kLeaseGrant, kLeaseRevoke, kLeaseExpire, kCompact };
   Kind kind = Kind::kTxn;
@@ -31,7 +33,8 @@ struct PendingWrite {
   Status status;            // the write's own outcome
   TxnResponse txn_response;  // kTxn
   LeaseGrantResponse grant;  // kLeaseGrant
-  std::promise<void> done;
+  bool async = false;
+  std::atomic<uint32_t> finished{0};  // synchronous: set to 1 when complete
 };
 
 // A lease granted (ttl > 0) or removed (ttl == 0) by a committed batch.

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,6 +64,19 @@ Result<LmdbCore::ReadTxn> LmdbCore::BeginRead() {
 int LmdbCore::SyncToDisk() {
   std::shared_lock<std::shared_mutex> lock(map_mu_);
   return mdb_env_sync(env_, 1);
+}
+
+size_t LmdbCore::Prefault(size_t from, size_t to) {
+  std::shared_lock<std::shared_mutex> lock(map_mu_);
+  MDB_envinfo info;
+  if (mdb_env_info(env_, &info) != 0 || info.me_mapaddr == nullptr) return from;
+  const size_t page = size_t(sysconf(_SC_PAGESIZE));
+  from &= ~(page - 1);
+  to = std::min(to, info.me_mapsize) & ~(page - 1);
+  if (to <= from) return from;
+  // Errors (an old kernel without MADV_POPULATE_READ) only lose the optimisation.
+  if (madvise(static_cast<char*>(info.me_mapaddr) + from, to - from, MADV_POPULATE_READ) != 0) return from;
+  return to;
 }
 
 Status LmdbCore::Grow() {

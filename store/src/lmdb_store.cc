@@ -3,7 +3,9 @@
 // table kept in memory with its reaper.
 #include "gorch/store/lmdb_store.h"
 
+#include <linux/futex.h>
 #include <pthread.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -17,6 +19,7 @@
 #include "lmdb_core.h"
 #include "lmdb_wal.h"
 #include "lmdb_watch.h"
+#include "map_prefaulter.h"
 #include "sync_poller.h"
 
 namespace gorch::store {
@@ -32,6 +35,66 @@ using internal::PendingWrite;
 // dirty pages well inside its limit.
 constexpr size_t kMaxBatchBytes = 64u << 20;
 
+// A write made by PutAsync / TxnAsync: owns its request and, from submission until
+// its callback has run, belongs to the pipeline.
+struct AsyncWrite : PendingWrite {
+  TxnRequest request;
+  PutCallback put_done;  // set for PutAsync (the request is one put)
+  TxnCallback txn_done;  // set for TxnAsync
+};
+
+size_t PutBytes(const TxnRequest& req) {
+  size_t bytes = 0;
+  for (const auto* branch : {&req.success, &req.failure}) {
+    for (const Op& op : *branch) {
+      if (auto* p = std::get_if<PutRequest>(&op.request)) bytes += p->key.size() + p->value.size();
+    }
+  }
+  return bytes;
+}
+
+// A synchronous writer sleeps on its PendingWrite::finished word with a bare futex:
+// cheaper than a promise/future (no shared state to allocate, no mutex). The waker
+// may call FUTEX_WAKE after the waiter has already seen the 1 and moved on; the
+// kernel only uses the address as a key, so that is at worst a spurious wake-up of
+// a later wait at the same address, which re-checks its word.
+void WaitFinished(PendingWrite* w) {
+  auto* word = reinterpret_cast<uint32_t*>(&w->finished);
+  while (w->finished.load(std::memory_order_acquire) == 0) {
+    syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+  }
+}
+
+void WakeFinished(PendingWrite* w) {
+  auto* word = reinterpret_cast<uint32_t*>(&w->finished);
+  w->finished.store(1, std::memory_order_release);
+  syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+
+// Hands a finished asynchronous write to its callback and frees it.
+void CompleteAsync(PendingWrite* w) {
+  std::unique_ptr<AsyncWrite> a(static_cast<AsyncWrite*>(w));
+  if (a->put_done) {
+    if (!a->status.ok()) {
+      a->put_done(std::move(a->status));
+    } else {
+      a->put_done(std::get<PutResponse>(std::move(a->txn_response.responses.front().response)));
+    }
+  } else if (!a->status.ok()) {
+    a->txn_done(std::move(a->status));
+  } else {
+    a->txn_done(std::move(a->txn_response));
+  }
+}
+
+void Complete(PendingWrite* w) {
+  if (w->async) {
+    CompleteAsync(w);
+  } else {
+    WakeFinished(w);
+  }
+}
+
 class LmdbStore : public Store {
  public:
   // `segment`: the write-ahead log's first segment (null without the log).
@@ -45,6 +108,11 @@ class LmdbStore : public Store {
         segment_(std::move(segment)),
         segment_opened_(std::chrono::steady_clock::now()),
         durable_seq_(uint64_t(meta.wal_seq)) {
+    if (core_->uses_wal()) {  // MDB_WRITEMAP: the committer writes into the map
+      MDB_stat st;
+      page_bytes_ = mdb_env_stat(core_->env(), &st) == 0 ? st.ms_psize : 4096;
+      prefaulter_ = std::make_unique<internal::MapPrefaulter>(core_.get());
+    }
     const int64_t now = clock_->NowMillis();
     // As etcd does on recovery: every lease gets its full TTL again.
     for (auto [id, ttl] : leases) leases_[id] = LeaseState{ttl, now + ttl * 1000};
@@ -85,6 +153,7 @@ class LmdbStore : public Store {
     }
     queue_cv_.notify_all();
     committer_.join();
+    prefaulter_.reset();  // only the committer feeds it
     {
       std::lock_guard<std::mutex> l(sync_mu_);
       sync_stop_ = true;
@@ -146,14 +215,22 @@ class LmdbStore : public Store {
     return std::get<DeleteResponse>(std::move(r->responses.front().response));
   }
 
-  Result<TxnResponse> DoTxn(const TxnRequest& req) override {
-    size_t bytes = 0;
-    for (const auto* branch : {&req.success, &req.failure}) {
-      for (const Op& op : *branch) {
-        if (auto* p = std::get_if<PutRequest>(&op.request)) bytes += p->key.size() + p->value.size();
-      }
-    }
-    return RunTxn(req, bytes);
+  Result<TxnResponse> DoTxn(const TxnRequest& req) override { return RunTxn(req, PutBytes(req)); }
+
+  void DoPutAsync(PutRequest req, PutCallback done) override {
+    auto a = std::make_unique<AsyncWrite>();
+    a->bytes = req.key.size() + req.value.size();
+    a->request.success.push_back(Op{std::move(req)});
+    a->put_done = std::move(done);
+    SubmitAsync(std::move(a));
+  }
+
+  void DoTxnAsync(TxnRequest req, TxnCallback done) override {
+    auto a = std::make_unique<AsyncWrite>();
+    a->bytes = PutBytes(req);
+    a->request = std::move(req);
+    a->txn_done = std::move(done);
+    SubmitAsync(std::move(a));
   }
 
   Result<std::unique_ptr<WatchStream>> DoWatch(const WatchRequest& req) override {
@@ -269,14 +346,37 @@ class LmdbStore : public Store {
 
   // Queues `w` for the committer and waits until its batch is durable (or failed).
   Status Submit(PendingWrite* w) {
-    std::future<void> done = w->done.get_future();
+    GORCH_RETURN_IF_ERROR(Enqueue(w));
+    WaitFinished(w);
+    return Status::Ok();
+  }
+
+  // Queues an asynchronous write; the acker completes it. A closing store
+  // completes it at once with Unavailable.
+  void SubmitAsync(std::unique_ptr<AsyncWrite> a) {
+    a->kind = PendingWrite::Kind::kTxn;
+    a->txn = &a->request;
+    a->async = true;
+    if (tls_deferring_store == this) {  // from a callback on this store's acker
+      tls_deferred->push_back(a.release());
+      return;
+    }
+    Status queued = Enqueue(a.get());
+    if (queued.ok()) {
+      a.release();  // the pipeline's now
+      return;
+    }
+    a->status = queued;
+    CompleteAsync(a.release());
+  }
+
+  Status Enqueue(PendingWrite* w) {
     {
       std::lock_guard<std::mutex> l(queue_mu_);
       if (stopping_) return Status::Unavailable("store " + core_->options().dir + " is closing");
       queue_.push_back(w);
     }
     queue_cv_.notify_one();
-    done.wait();
     return Status::Ok();
   }
 
@@ -294,6 +394,10 @@ class LmdbStore : public Store {
           batch.push_back(queue_.front());
           queue_.pop_front();
         }
+      }
+      {
+        std::lock_guard<std::mutex> l(sync_mu_);
+        committing_ = true;
       }
       CommitBatch(std::move(batch));
     }
@@ -336,6 +440,10 @@ class LmdbStore : public Store {
         map_full = writer.last_mdb_rc() == MDB_MAP_FULL;
       }
       if (s.ok()) {
+        if (prefaulter_ != nullptr) {
+          MDB_envinfo info;
+          if (mdb_env_info(core_->env(), &info) == 0) prefaulter_->NoteUsed((info.me_last_pgno + 1) * page_bytes_);
+        }
         meta_ = writer.meta();
         done.meta = meta_;
         done.lease_changes = writer.lease_changes();
@@ -357,6 +465,7 @@ class LmdbStore : public Store {
     {
       std::lock_guard<std::mutex> l(sync_mu_);
       committed_.push_back(std::move(done));
+      committing_ = false;
     }
     sync_cv_.notify_one();
   }
@@ -370,6 +479,9 @@ class LmdbStore : public Store {
         std::unique_lock<std::mutex> l(sync_mu_);
         sync_cv_.wait(l, [&] { return sync_stop_ || !committed_.empty(); });
         if (committed_.empty()) return;
+        // A batch being applied right now joins this flush: waiting for it costs
+        // less than a flush of its own, and the flush carries more writes.
+        if (committing_) sync_cv_.wait(l, [&] { return !committing_; });
         ready.swap(committed_);
       }
       Status synced;
@@ -410,11 +522,54 @@ class LmdbStore : public Store {
         if (to_ack_.empty()) return;
         durable.swap(to_ack_);
       }
+      // Writes that callbacks submit meanwhile are queued together (up to
+      // kDeferMax at a time), so that the committer takes them as one batch rather
+      // than waking for the first and starting a flush with it alone.
+      std::vector<PendingWrite*> deferred;
+      tls_deferring_store = this;
+      tls_deferred = &deferred;
       for (Committed& c : durable) {
         if (!c.failed) Publish(c.meta, c.lease_changes);
-        for (PendingWrite* w : c.writes) w->done.set_value();
+        for (PendingWrite* w : c.writes) {
+          Complete(w);
+          if (deferred.size() >= kDeferMax) EnqueueDeferred(&deferred);
+        }
+      }
+      tls_deferring_store = nullptr;
+      tls_deferred = nullptr;
+      EnqueueDeferred(&deferred);
+    }
+  }
+
+  static constexpr size_t kDeferMax = 256;
+  static thread_local LmdbStore* tls_deferring_store;
+  static thread_local std::vector<PendingWrite*>* tls_deferred;
+
+  void EnqueueDeferred(std::vector<PendingWrite*>* deferred) {
+    if (deferred->empty()) return;
+    bool queued = false;
+    {
+      std::lock_guard<std::mutex> l(queue_mu_);
+      if (!stopping_) {
+        queue_.insert(queue_.end(), deferred->begin(), deferred->end());
+        queued = true;
       }
     }
+    if (queued) {
+      queue_cv_.notify_one();
+      deferred->clear();
+      return;
+    }
+    // Closing: complete them here, as SubmitAsync would have; what their callbacks
+    // submit is not deferred again (it fails at once).
+    std::vector<PendingWrite*> closing;
+    closing.swap(*deferred);
+    LmdbStore* saved = std::exchange(tls_deferring_store, nullptr);
+    for (PendingWrite* w : closing) {
+      w->status = Status::Unavailable("store " + core_->options().dir + " is closing");
+      CompleteAsync(w);
+    }
+    tls_deferring_store = saved;
   }
 
   // Appends the records of the batches in `ready` to the log and fdatasyncs it. A
@@ -570,6 +725,7 @@ class LmdbStore : public Store {
   std::mutex sync_mu_;
   std::condition_variable sync_cv_;
   std::deque<Committed> committed_;
+  bool committing_ = false;  // the committer is applying a batch
   bool sync_stop_ = false;
   std::thread syncer_;
   std::mutex broken_mu_;
@@ -592,6 +748,9 @@ class LmdbStore : public Store {
   bool ckpt_stop_ = false;
   std::thread checkpointer_;
 
+  std::unique_ptr<internal::MapPrefaulter> prefaulter_;  // with the log only
+  size_t page_bytes_ = 0;
+
   std::mutex lease_mu_;
   std::unordered_map<int64_t, LeaseState> leases_;
 
@@ -600,6 +759,9 @@ class LmdbStore : public Store {
   bool reaper_stop_ = false;
   std::thread reaper_;
 };
+
+thread_local LmdbStore* LmdbStore::tls_deferring_store = nullptr;
+thread_local std::vector<PendingWrite*>* LmdbStore::tls_deferred = nullptr;
 
 }  // namespace
 

@@ -259,6 +259,26 @@ Result<TxnResponse> Store::Txn(const TxnRequest& req) {
   return DoTxn(req);
 }
 
+void Store::PutAsync(PutRequest req, PutCallback done) {
+  if (Status s = ValidatePut(req); !s.ok()) {
+    done(s);
+    return;
+  }
+  DoPutAsync(std::move(req), std::move(done));
+}
+
+void Store::TxnAsync(TxnRequest req, TxnCallback done) {
+  if (Status s = ValidateTxn(req); !s.ok()) {
+    done(s);
+    return;
+  }
+  DoTxnAsync(std::move(req), std::move(done));
+}
+
+void Store::DoPutAsync(PutRequest req, PutCallback done) { done(DoPut(req)); }
+
+void Store::DoTxnAsync(TxnRequest req, TxnCallback done) { done(DoTxn(req)); }
+
 Result<std::unique_ptr<WatchStream>> Store::Watch(const WatchRequest& req) {
   GORCH_RETURN_IF_ERROR(ValidateWatch(req));
   return DoWatch(req);

@@ -8,8 +8,11 @@
 // log) every few KiB, so that kills often land inside a checkpoint.
 // Keys are /crash/<RUN>/<thread>/<n>; every 7th write is a transaction putting two
 // keys (same revision). Values are 0-3 KiB so the map has to grow (it starts at 256 KiB).
+// Besides the 4 threads calling Put / Txn, 16 writes at a time are kept in flight
+// through PutAsync (keys /crash/<RUN>/async/<n>), each printed from its callback.
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -53,6 +56,34 @@ void Writer(gorch::store::Store* store, const std::string& run, int thread) {
   }
 }
 
+// Keeps 16 PutAsync writes in flight: each callback prints its write and submits
+// the next.
+void AsyncWriter(gorch::store::Store* store, const std::string& run) {
+  static std::atomic<int64_t> next{0};
+  for (int chain = 0; chain < 16; ++chain) {
+    struct Issue {
+      gorch::store::Store* store;
+      std::string run;
+      void operator()() const {
+        gorch::store::PutRequest p;
+        p.key = "/crash/" + run + "/async/" + std::to_string(next.fetch_add(1));
+        p.value = std::string(size_t(next.load() * 131 % 3072), 'z');
+        std::string key = p.key;
+        Issue again = *this;
+        store->PutAsync(std::move(p), [key, again](gorch::Result<gorch::store::PutResponse> r) {
+          if (!r.ok()) {
+            fprintf(stderr, "async put failed: %s\n", r.status().ToString().c_str());
+            _exit(2);
+          }
+          Print(r->revision, key);
+          again();
+        });
+      }
+    };
+    Issue{store, run}();
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -75,6 +106,7 @@ int main(int argc, char** argv) {
   Print(0, "/opened");
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) threads.emplace_back(Writer, store->get(), std::string(argv[2]), t);
+  AsyncWriter(store->get(), argv[2]);
   for (auto& t : threads) t.join();  // never returns: killed by the test
   return 0;
 }

@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -213,6 +214,11 @@ struct StoreStats {
   int64_t leases = 0;             // live leases
 };
 
+// Called exactly once with the outcome of an asynchronous write (Store::PutAsync,
+// Store::TxnAsync): what Put / Txn would have returned.
+using PutCallback = std::function<void(Result<PutResponse>)>;
+using TxnCallback = std::function<void(Result<TxnResponse>)>;
+
 // The store. Public methods validate their request (the limits above) and then call
 // the backend's Do* method; a backend never sees an invalid request.
 class Store {
@@ -239,6 +245,22 @@ class Store {
 
   // Runs a transaction (see TxnRequest); returns once durable.
   Result<TxnResponse> Txn(const TxnRequest& req);
+
+  // Asynchronous writes: as Put / Txn, but they return at once, and `done` is called
+  // exactly once with the result after the write is durable (the same moment Put /
+  // Txn would return) or has failed. One thread can keep many writes in flight.
+  // - `done` runs on one of the store's threads; for a request that fails
+  //   validation, or a store that is closing, it runs in the caller's thread before
+  //   PutAsync / TxnAsync returns. It must be quick and must not call the store's
+  //   blocking methods (Put, Txn, Delete, Compact, Lease*, Range, Stats): they may
+  //   wait for the thread that runs it. It may call PutAsync / TxnAsync.
+  // - Order: writes in flight at the same time are ordered as Puts made at the same
+  //   time by different threads are: each gets its own revision, in an order the
+  //   store picks (LMDB takes them in submission order; etcd may reorder them). A
+  //   write submitted after another's `done` was called gets a later revision.
+  // - Destroying the store waits until every submitted write's `done` has run.
+  void PutAsync(PutRequest req, PutCallback done);
+  void TxnAsync(TxnRequest req, TxnCallback done);
 
   // Starts a watch. Events from start_revision on; a compacted start revision is
   // reported by the stream's first Next() as Compacted. With start_revision 0, every
@@ -268,6 +290,9 @@ class Store {
   virtual Result<PutResponse> DoPut(const PutRequest& req) = 0;
   virtual Result<DeleteResponse> DoDelete(const DeleteRequest& req) = 0;
   virtual Result<TxnResponse> DoTxn(const TxnRequest& req) = 0;
+  // Default: the synchronous DoPut / DoTxn in the caller's thread, then `done`.
+  virtual void DoPutAsync(PutRequest req, PutCallback done);
+  virtual void DoTxnAsync(TxnRequest req, TxnCallback done);
   virtual Result<std::unique_ptr<WatchStream>> DoWatch(const WatchRequest& req) = 0;
   virtual Status DoCompact(int64_t revision) = 0;
   virtual Result<LeaseGrantResponse> DoLeaseGrant(int64_t ttl_seconds, int64_t id) = 0;
