@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,15 +66,17 @@ int LmdbCore::SyncToDisk() {
 }
 
 size_t LmdbCore::Prefault(size_t from, size_t to) {
-  std::shared_lock<std::shared_mutex> lock(map_mu_);
-  MDB_envinfo info;
-  if (mdb_env_info(env_, &info) != 0 || info.me_mapaddr == nullptr) return from;
+  // The page cache is what costs (zeroing the hole's pages); the committer's later
+  // fault on a cached page is a minor one. readahead(2) fills the cache without a
+  // mapping (LMDB does not say where its map is), and beyond the file's end (the
+  // map's size) does nothing.
+  mdb_filehandle_t fd;
+  if (mdb_env_get_fd(env_, &fd) != 0) return from;
   const size_t page = size_t(sysconf(_SC_PAGESIZE));
   from &= ~(page - 1);
-  to = std::min(to, info.me_mapsize) & ~(page - 1);
+  to = std::min(to, map_bytes_.load()) & ~(page - 1);
   if (to <= from) return from;
-  // Errors (an old kernel without MADV_POPULATE_READ) only lose the optimisation.
-  if (madvise(static_cast<char*>(info.me_mapaddr) + from, to - from, MADV_POPULATE_READ) != 0) return from;
+  if (readahead(fd, off64_t(from), to - from) != 0) return from;
   return to;
 }
 

@@ -58,9 +58,9 @@ class LmdbCore {
   // growth meanwhile (with MDB_WRITEMAP it msyncs the map). Any thread.
   int SyncToDisk();
 
-  // Faults in the map's pages in [from, to) (clipped to the map) without writing
-  // them (MADV_POPULATE_READ; map_prefaulter.h). Holds off map growth meanwhile.
-  // Returns how far it got: `from` if nothing was done.
+  // Brings the data file's pages in [from, to) (clipped to the map) into the page
+  // cache without writing them (map_prefaulter.h). Any thread. Returns how far it
+  // got: `from` if nothing was done.
   size_t Prefault(size_t from, size_t to);
 
   // Doubles the map (up to options.max_map_bytes). Only the committer calls this,

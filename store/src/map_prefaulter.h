@@ -6,8 +6,8 @@
 // device's window: 8 MiB on the benchmark machine) and, in a VM, may also make the
 // host back guest memory for the first time. On a store that grows, perf put 45 %
 // of the committer's time — the write path's one serial thread — in that zeroing.
-// MADV_POPULATE_READ on the pages just past the data does the same work here, off
-// the committer's path; the committer's later write to such a page is a minor fault.
+// readahead(2) of the pages just past the data does the same work here, off the
+// committer's path; the committer's later write to such a page is a minor fault.
 // The pages stay clean (nothing is written to disk for them).
 #pragma once
 
