@@ -83,7 +83,7 @@ int RunLintCommand(const LintArgs& args) {
   bool failing = std::any_of(run->result.findings.begin(), run->result.findings.end(),
                              [&](const policy::Finding& f) { return policy::AtLeast(f.severity, threshold); });
   if (run->compile_errors > 0)
-    std::cerr << "gorch: " << run->compile_errors << " compile error(s); documents that did not compile were not linted\n";
+    std::cerr << "gorch: " << run->compile_errors << " compile error(s)\n";
   return failing || run->diags.HasErrors() ? kExitError : kExitOk;
 }
 
@@ -99,7 +99,9 @@ void AddLintCommand(CLI::App& app, RunState& state) {
       "A resource waives a check with the annotation ignore-check.gorch.dev/<check>: \"<reason>\".\n"
       "Exit 1 when a finding at or above --fail-on exists, or on any error.");
   AddCompileFlags(cmd, args->flags);
-  cmd->add_option("--policy", args->policy_dirs, "Directory of *.gorch policies (repeatable)");
+  // One value per flag, so `--disable x PATH` leaves PATH positional.
+  cmd->add_option("--policy", args->policy_dirs, "Directory of *.gorch policies (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("-o,--output", args->output, "Output format")
       ->check(CLI::IsMember({"text", "json", "sarif", "junit"}))
       ->capture_default_str();
@@ -107,8 +109,8 @@ void AddLintCommand(CLI::App& app, RunState& state) {
       ->check(CLI::IsMember({"error", "warning", "info"}))
       ->capture_default_str();
   cmd->add_option("--config", args->config, "Lint config (default: .gorch/lint.yaml of the source, if present)");
-  cmd->add_option("--enable", args->enable, "Turn a check on (repeatable)");
-  cmd->add_option("--disable", args->disable, "Turn a check off (repeatable)");
+  cmd->add_option("--enable", args->enable, "Turn a check on (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--disable", args->disable, "Turn a check off (repeatable)")->allow_extra_args(false);
   cmd->add_flag("--no-builtin", args->no_builtin, "Do not load the built-in policy pack");
   cmd->add_flag("--list", args->list, "List the checks (after config) and exit");
   cmd->add_option("--test", args->test_dir, "Run the policies against the fixtures under DIR and exit");
