@@ -147,7 +147,7 @@ TEST_F(TempDir, PolicyErrorsPointAtFileLineColAndNothingIsLinted) {
                        "policy \"y\" {\n  description: \"d\"\n  deny contaners == null : \"m\"\n}\n");
   GorchRun r = Gorch("lint --policy p m", dir_);
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("p/bad.gorch:3:23: error[syntax]: syntax error: unexpected ':'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("p/bad.gorch:3:24: error[syntax]: syntax error: unexpected ':'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("p/bad.gorch:7:8: error[policy]: unknown name 'contaners' in policy \"y\" (did you mean "
                        "'containers'?)"),
             std::string::npos)
