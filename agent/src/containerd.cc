@@ -225,7 +225,8 @@ void RemoveEmptyCgroups(const std::set<std::string>& paths) {
   }
   for (const fs::path& root : roots) {
     for (std::string path : paths) {
-      while (path.size() > 1 && rmdir((root.string() + path).c_str()) == 0) {
+      // A leaf runc already removed (ENOENT) still lets its parents go.
+      while (path.size() > 1 && (rmdir((root.string() + path).c_str()) == 0 || errno == ENOENT)) {
         path = path.substr(0, path.rfind('/'));
       }
     }
