@@ -157,7 +157,9 @@ int RunUp(const UpArgs& args) {
   agent_options.node = node;
   agent_options.cpu = args.cpu;
   agent_options.memory = args.memory;
-  agent_options.agent_address = rt->agent_address;
+#ifdef GORCH_CLI_HAVE_CRI
+  agent_options.agent_address = rt->agent_address;  // where `gorch logs` reads this node's logs
+#endif
   if (!args.quiet) agent_options.log = [node](const std::string& line) { LogLine("agent " + node, line); };
   auto a = std::make_unique<agent::Agent>(std::move(agent_options), std::move(rt->runtime));
   Status agent_status;
