@@ -5,7 +5,9 @@
 
 #include "commands.h"
 #include "gorch/agent/agent.h"
+#include "gorch/agent/cri_runtime.h"
 #include "gorch/agent/hollow_runtime.h"
+#include "gorch/agent/log_server.h"
 #include "log_line.h"
 
 namespace gorch::cli {
@@ -19,9 +21,20 @@ struct AgentArgs {
   std::string cpu = "4";
   std::string memory = "16Gi";
   int64_t pods = 110;
-  std::string runtime = "hollow";
+  std::string runtime = "cri";
+  std::string cri = "unix:///run/containerd/containerd.sock";
+  std::string root = "/var/lib/gorch/agent";
+  std::string pod_network = "host";
+  std::string listen = "127.0.0.1:0";
+  std::string host_ip = "127.0.0.1";
+  int64_t backoff_base_ms = 10000;
   bool quiet = false;
 };
+
+int Fail(const std::string& node, const std::string& message) {
+  std::cerr << "gorch: error: agent " << node << ": " << message << "\n";
+  return kExitError;
+}
 
 int RunAgent(const AgentArgs& args) {
   auto labels = agent::ParseLabels(args.labels);
@@ -32,11 +45,6 @@ int RunAgent(const AgentArgs& args) {
       return kExitError;
     }
   }
-  if (args.runtime != "hollow") {
-    std::cerr << "gorch: error: --runtime " << args.runtime
-              << ": only the hollow runtime exists in this build (the CRI runtime comes next)\n";
-    return kExitError;
-  }
   agent::AgentOptions options;
   options.server = args.server;
   options.node = args.node;
@@ -45,14 +53,46 @@ int RunAgent(const AgentArgs& args) {
   options.cpu = args.cpu;
   options.memory = args.memory;
   options.pods = args.pods;
-  if (!args.quiet) options.log = [node = args.node](const std::string& line) { LogLine("agent " + node, line); };
-  agent::Agent a(std::move(options), std::make_unique<agent::HollowRuntime>());
-  const std::atomic<bool>& stop = InstallStopSignals();
-  Status s = a.Run(stop);
-  if (!s.ok()) {
-    std::cerr << "gorch: error: agent " << args.node << ": " << s.message() << "\n";
-    return kExitError;
+  std::function<void(const std::string&)> log;
+  if (!args.quiet) log = [node = args.node](const std::string& line) { LogLine("agent " + node, line); };
+  options.log = log;
+
+  std::unique_ptr<agent::ContainerRuntime> runtime;
+  std::unique_ptr<agent::LogServer> log_server;
+  if (args.runtime == "hollow") {
+    runtime = std::make_unique<agent::HollowRuntime>();
+  } else {
+    agent::CriOptions cri;
+    cri.endpoint = args.cri;
+    cri.root = args.root;
+    cri.pod_network = args.pod_network;
+    cri.host_ip = args.host_ip;
+    cri.backoff_base = std::chrono::milliseconds(args.backoff_base_ms);
+    cri.get_object = agent::ServerObjectGetter(args.server);
+    cri.log = log;
+    auto connected = agent::CriRuntime::Connect(std::move(cri));
+    if (!connected.ok()) return Fail(args.node, connected.status().message());
+    agent::CriRuntime* raw = connected->get();
+    runtime = std::move(*connected);
+    agent::LogSource source;
+    source.locate = [raw](const std::string& ns, const std::string& pod, const std::string& c, bool previous) {
+      return raw->LogPath(ns, pod, c, previous);
+    };
+    source.alive = [raw](const std::string& ns, const std::string& pod) { return raw->HasPod(ns, pod); };
+    auto server = agent::LogServer::Start(args.listen, std::move(source));
+    if (!server.ok()) return Fail(args.node, server.status().message());
+    log_server = std::move(*server);
+    options.agent_address = log_server->Address();
+    if (log) log("serving logs on " + options.agent_address);
   }
+  Status s;
+  {
+    agent::Agent a(std::move(options), std::move(runtime));
+    const std::atomic<bool>& stop = InstallStopSignals();
+    s = a.Run(stop);
+    log_server.reset();  // it reads the runtime the agent owns
+  }
+  if (!s.ok()) return Fail(args.node, s.message());
   if (!args.quiet) LogLine("agent " + args.node, "stopped");
   return kExitOk;
 }
@@ -61,11 +101,15 @@ void AddAgentCommand(CLI::App& app, RunState& state) {
   auto args = std::make_shared<AgentArgs>();
   CLI::App* cmd = app.add_subcommand("agent", "Run a node agent: register a node and run the pods bound to it");
   cmd->footer(
+      "The cri runtime runs pods as CRI sandboxes and containers (containerd); its state (volumes,\n"
+      "logs, PVC folders) lives under --root, and `gorch logs` reads logs through --listen.\n"
       "The hollow runtime accepts pods and reports them Running and Ready without containers\n"
       "(annotations gorch.dev/hollow-exit-after-ms, gorch.dev/hollow-fail, gorch.dev/hollow-never-ready\n"
-      "make pods exit, fail or stay unready). Stops on SIGTERM or SIGINT.\n"
-      "Example:\n"
-      "  gorch agent --server 127.0.0.1:7420 --node n1 --labels zone=a --taints gpu=true:NoSchedule --cpu 8 --memory 32Gi");
+      "make pods exit, fail or stay unready). Stops on SIGTERM or SIGINT; pods keep running and the\n"
+      "next agent adopts them.\n"
+      "Examples:\n"
+      "  gorch agent --server 127.0.0.1:7420 --node n1 --cri unix:///run/containerd/containerd.sock\n"
+      "  gorch agent --server 127.0.0.1:7420 --node n2 --runtime hollow --labels zone=a --cpu 8 --memory 32Gi");
   cmd->add_option("--server", args->server, "Address of `gorch server` (HOST:PORT)")->capture_default_str();
   cmd->add_option("--node", args->node, "This node's name")->required();
   cmd->add_option("--labels", args->labels, "Node labels: k=v,k2=v2");
@@ -73,7 +117,21 @@ void AddAgentCommand(CLI::App& app, RunState& state) {
   cmd->add_option("--cpu", args->cpu, "CPU capacity (quantity)")->capture_default_str();
   cmd->add_option("--memory", args->memory, "Memory capacity (quantity)")->capture_default_str();
   cmd->add_option("--pods", args->pods, "Most pods the node runs")->capture_default_str()->check(CLI::Range(1, 100000));
-  cmd->add_option("--runtime", args->runtime, "Container runtime")->capture_default_str()->check(CLI::IsMember({"hollow"}));
+  cmd->add_option("--runtime", args->runtime, "Container runtime")->capture_default_str()->check(CLI::IsMember({"cri", "hollow"}));
+  cmd->add_option("--cri", args->cri, "CRI endpoint of the container runtime (cri runtime)")->capture_default_str();
+  cmd->add_option("--root", args->root, "The agent's state: pod volumes, logs, PVC folders (cri runtime)")
+      ->capture_default_str();
+  cmd->add_option("--pod-network", args->pod_network,
+                  "host: pods on the node's network; cni: pods get their own IP from the runtime's CNI")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"host", "cni"}));
+  cmd->add_option("--listen", args->listen, "The agent's own endpoint for `gorch logs` (port 0: a free one)")
+      ->capture_default_str();
+  cmd->add_option("--host-ip", args->host_ip, "The podIP of host-network pods")->capture_default_str();
+  cmd->add_option("--backoff-base-ms", args->backoff_base_ms,
+                  "First delay between restarts of a crashing container, doubling up to 5 min")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{300000}));
   cmd->add_flag("-q,--quiet", args->quiet, "Log nothing but errors");
   cmd->callback([args, &state] { state.exit_code = RunAgent(*args); });
 }

@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -100,6 +101,14 @@ class Agent::Impl {
     args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
     args.SetMaxReceiveMessageSize(64 << 20);
     stub_ = v1::Gorch::NewStub(grpc::CreateCustomChannel(options_.server, grpc::InsecureChannelCredentials(), args));
+    // A pod whose state changed is reported at once, not at the next tick.
+    runtime_->SetChangeListener([this] { wake_.notify_all(); });
+  }
+  ~Impl() {
+    for (auto& t : stoppers_) t.join();
+    // The runtime's threads may call the listener until it is gone: it goes first.
+    runtime_->SetChangeListener(nullptr);
+    runtime_.reset();
   }
 
   Status Run(const std::atomic<bool>& stop);
@@ -124,6 +133,11 @@ class Agent::Impl {
   void WatchLoop(const std::atomic<bool>& stop);
   void SyncLoop(const std::atomic<bool>& stop);
   void SyncOnce();
+  // Stops a pod in its own thread (the sync loop goes on meanwhile). REQUIRES: mu_ held.
+  void StopAsync(const std::string& uid, const std::string& key);
+  // Once per watch session, after SYNCED: stops the runtime's pods that are not
+  // bound here (left by an earlier agent); those that are get adopted by RunPod.
+  void RemoveLeftovers();
   // Sleeps up to d, waking early when stop is set.
   void Sleep(const std::atomic<bool>& stop, std::chrono::milliseconds d);
 
@@ -138,7 +152,12 @@ class Agent::Impl {
   std::condition_variable wake_;
   std::unordered_map<std::string, TrackedPod> pods_;  // by "<ns>/<name>"
   uint64_t generation_ = 0;
+  uint64_t synced_generation_ = 0;  // the last watch session that sent SYNCED
+  uint64_t cleaned_generation_ = 0;  // the last one after which leftovers were removed
   grpc::ClientContext* watch_ctx_ = nullptr;
+  // Pods being stopped (a grace period can be long): one thread each, joined at the end.
+  std::vector<std::thread> stoppers_;
+  std::set<std::string> stopping_;  // their uids, guarded by mu_
 };
 
 void Agent::Impl::Sleep(const std::atomic<bool>& stop, std::chrono::milliseconds d) {
@@ -163,6 +182,7 @@ Status Agent::Impl::Register(const std::atomic<bool>& stop) {
   req.set_pods(options_.pods);
   req.set_runtime(runtime_->Name());
   req.set_agent_version("gorch 0.1.0");
+  req.set_agent_address(options_.agent_address);
   std::chrono::milliseconds backoff(100);
   bool logged = false;
   while (!stop) {
@@ -225,6 +245,7 @@ void Agent::Impl::WatchLoop(const std::atomic<bool>& stop) {
         // Pods not listed in this session are no longer bound here.
         for (auto& [k, pod] : pods_)
           if (pod.generation != generation) pod.generation = 0;
+        synced_generation_ = generation;
       } else if (e.type() == v1::NodePodEvent::DELETE) {
         auto it = pods_.find(key);
         if (it != pods_.end()) it->second.generation = 0;
@@ -245,7 +266,7 @@ void Agent::Impl::WatchLoop(const std::atomic<bool>& stop) {
           pod.generation = generation;
           // A replaced pod under the same name: stop the old incarnation first.
           if (it != pods_.end()) {
-            (void)runtime_->StopPod(it->second.spec.uid, options_.stop_grace);
+            StopAsync(it->second.spec.uid, key);
             pods_.erase(it);
           }
           pods_.emplace(key, std::move(pod));
@@ -273,8 +294,7 @@ void Agent::Impl::SyncOnce() {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto it = pods_.begin(); it != pods_.end();) {
       if (it->second.generation == 0) {
-        (void)runtime_->StopPod(it->second.spec.uid, options_.stop_grace);
-        Log("stopped pod " + it->first);
+        StopAsync(it->second.spec.uid, it->first);
         it = pods_.erase(it);
       } else {
         pods.emplace_back(it->first, it->second);
@@ -282,6 +302,7 @@ void Agent::Impl::SyncOnce() {
       }
     }
   }
+  RemoveLeftovers();
   for (auto& [key, pod] : pods) {
     bool terminal_before = pod.stored_phase == "Succeeded" || pod.stored_phase == "Failed";
     if (!pod.started && !pod.run_failed) {
@@ -330,6 +351,31 @@ void Agent::Impl::SyncOnce() {
   }
 }
 
+void Agent::Impl::StopAsync(const std::string& uid, const std::string& key) {
+  if (!stopping_.insert(uid).second) return;
+  stoppers_.emplace_back([this, uid, key] {
+    Status s = runtime_->StopPod(uid, options_.stop_grace);
+    Log(s.ok() ? "stopped pod " + key : "stopping pod " + key + " failed: " + s.message());
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_.erase(uid);
+  });
+}
+
+void Agent::Impl::RemoveLeftovers() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (synced_generation_ == 0 || synced_generation_ == cleaned_generation_) return;
+    cleaned_generation_ = synced_generation_;
+  }
+  auto uids = runtime_->ListPods();
+  if (!uids.ok()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  std::set<std::string> bound;
+  for (const auto& [key, pod] : pods_) bound.insert(pod.spec.uid);
+  for (const auto& uid : *uids)
+    if (!bound.count(uid) && !stopping_.count(uid)) StopAsync(uid, "(not bound here) " + uid);
+}
+
 void Agent::Impl::SyncLoop(const std::atomic<bool>& stop) {
   while (!stop) {
     SyncOnce();
@@ -351,6 +397,12 @@ Status Agent::Impl::Run(const std::atomic<bool>& stop) {
   wake_.notify_all();
   watcher.join();
   syncer.join();
+  std::vector<std::thread> stoppers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stoppers.swap(stoppers_);
+  }
+  for (auto& t : stoppers) t.join();
   return Status::Ok();
 }
 

@@ -34,6 +34,9 @@ struct AgentOptions {
   std::chrono::milliseconds rpc_timeout{std::chrono::seconds(5)};
   // Grace period given to StopPod.
   std::chrono::milliseconds stop_grace{std::chrono::seconds(10)};
+  // The address of this agent's own endpoint (log_server.h), registered as the
+  // Node's AgentEndpoint; empty: none.
+  std::string agent_address;
   // One line per thing the agent did; null: silent. Called from any thread.
   std::function<void(const std::string&)> log;
 };

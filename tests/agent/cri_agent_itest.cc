@@ -1,0 +1,182 @@
+// End to end on real containers: a real `gorch server`, a real `gorch agent
+// --runtime cri` on a private containerd, manifests applied with `gorch apply`.
+// A Deployment's pod runs with its ConfigMap and Secret, `gorch logs` reads it, a
+// kill -9'ed agent is replaced by one that adopts the pod without restarting it,
+// and deleting the workload leaves nothing in containerd.
+#include <nlohmann/json.hpp>
+
+#include "cri_harness.h"
+#include "gorch/engine/client.h"
+#include "gorch_process.h"
+
+namespace gorch::agent::testing {
+namespace {
+
+using Json = nlohmann::json;
+using gorch::testing::FreePort;
+using gorch::testing::RunCli;
+using gorch::testing::Spawn;
+using gorch::testing::Stop;
+
+const char* kManifests = R"(apiVersion: v1
+kind: Namespace
+metadata:
+  name: demo
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web-config
+  namespace: demo
+data:
+  GREETING: hello-from-configmap
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: web-secret
+  namespace: demo
+stringData:
+  token: t0k3n
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: demo
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: web
+          image: localhost/busybox:1
+          command: ["sh", "-c", "echo greeting=$GREETING token=$(cat /secret/token); mkdir -p /www; echo ok > /www/index.html; exec httpd -f -p 127.0.0.1:18090 -h /www"]
+          env:
+            - name: GREETING
+              valueFrom:
+                configMapKeyRef: {name: web-config, key: GREETING}
+          readinessProbe:
+            httpGet: {path: /index.html, port: 18090}
+            periodSeconds: 1
+          volumeMounts:
+            - name: secret
+              mountPath: /secret
+      volumes:
+        - name: secret
+          secret:
+            secretName: web-secret
+)";
+
+class CriAgentTest : public CriTest {
+ protected:
+  void SetUp() override {
+    CriTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    fs::create_directories(root_ / "repo");
+    address_ = "127.0.0.1:" + std::to_string(FreePort());
+    server_ = Spawn({"server", "--data", (root_ / "data").string(), "--listen", address_}, root_ / "server.log");
+    engine::ClientOptions options;
+    options.address = address_;
+    options.timeout = 5s;
+    auto c = engine::GorchClient::Connect(options);
+    ASSERT_TRUE(c.ok());
+    client_ = std::move(*c);
+  }
+  void TearDown() override {
+    if (agent_ > 0) Stop(agent_, SIGTERM);
+    if (server_ > 0) Stop(server_, SIGTERM);
+    if (HasFailure()) {
+      std::cerr << "---- agent log ----\n" << ReadFile(root_ / "agent.log") << "\n";
+      std::cerr << "---- server log ----\n" << ReadFile(root_ / "server.log") << "\n";
+    }
+    CriTest::TearDown();
+  }
+  void StartAgent() {
+    agent_ = Spawn({"agent", "--server", address_, "--node", "n1", "--runtime", "cri", "--cri",
+                    containerd_->Endpoint(), "--root", (root_ / "agent").string(), "--backoff-base-ms", "200"},
+                   root_ / "agent.log");
+  }
+  int Apply(const std::string& manifests, std::string* out) {
+    std::ofstream(root_ / "repo" / "all.yaml") << manifests;
+    return RunCli({"apply", (root_ / "repo").string(), "--server", address_}, out);
+  }
+  // The pods of namespace demo, as stored objects.
+  std::vector<Json> Pods() {
+    v1::ListRequest req;
+    req.set_kind("Pod");
+    req.set_namespace_("demo");
+    auto list = client_->List(req);
+    std::vector<Json> out;
+    if (list.ok())
+      for (const auto& o : list->objects()) out.push_back(Json::parse(o.json())["object"]);
+    return out;
+  }
+  // The single demo pod once it is Running and Ready.
+  Json ReadyPod() {
+    Json pod;
+    bool ok = WaitFor([&] {
+      auto pods = Pods();
+      if (pods.size() != 1) return false;
+      pod = pods[0];
+      const Json& st = pod.value("status", Json::object());
+      if (st.value("phase", "") != "Running") return false;
+      for (const auto& c : st.value("conditions", Json::array()))
+        if (c.value("type", "") == "Ready") return c.value("status", "") == "True";
+      return false;
+    }, 40s);
+    EXPECT_TRUE(ok) << "no ready pod; last: " << pod.dump();
+    return pod;
+  }
+
+  std::string address_;
+  pid_t server_ = 0, agent_ = 0;
+  std::unique_ptr<engine::GorchClient> client_;
+};
+
+TEST_F(CriAgentTest, DeploymentRunsLogsAdoptsAndCleansUp) {
+  std::string out;
+  StartAgent();
+  ASSERT_EQ(Apply(kManifests, &out), 0) << out;
+  Json pod = ReadyPod();
+  const std::string name = pod["metadata"]["name"];
+  const std::string container_id = pod["status"]["containerStatuses"][0].value("containerID", "");
+  EXPECT_NE(container_id, "");
+
+  // gorch logs, through the agent's endpoint.
+  ASSERT_TRUE(WaitFor([&] {
+    return RunCli({"logs", name, "-n", "demo", "--server", address_}, &out) == 0 &&
+           out.find("greeting=hello-from-configmap token=t0k3n") != std::string::npos;
+  })) << out << [&] {
+    std::string node;
+    RunCli({"get", "node", "n1", "-o", "json", "--server", address_}, &node);
+    return node;
+  }();
+  EXPECT_EQ(out.find(" stdout F "), std::string::npos) << "CRI framing must be stripped: " << out;
+  EXPECT_NE(RunCli({"logs", "nope", "-n", "demo", "--server", address_}, &out), 0);
+  EXPECT_NE(out.find("nope"), std::string::npos) << out;
+
+  // kill -9 the agent, start another: the same container goes on, not restarted.
+  Stop(agent_, SIGKILL);
+  StartAgent();
+  ASSERT_TRUE(WaitFor([&] { return ReadFile(root_ / "agent.log").find("adopted sandbox") != std::string::npos; }))
+      << ReadFile(root_ / "agent.log");
+  pod = ReadyPod();
+  EXPECT_EQ(pod["status"]["containerStatuses"][0].value("containerID", ""), container_id);
+  EXPECT_EQ(pod["status"]["containerStatuses"][0].value("restartCount", -1), 0);
+  EXPECT_EQ(SandboxCount(), 1u);
+
+  // The workload leaves git: its pod is deleted, and nothing is left in containerd.
+  ASSERT_EQ(Apply("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n", &out), 0) << out;
+  ASSERT_TRUE(WaitFor([&] { return Pods().empty(); }, 30s));
+  EXPECT_TRUE(WaitFor([&] { return SandboxCount() == 0 && ContainerCount() == 0; }, 20s))
+      << SandboxCount() << " sandboxes, " << ContainerCount() << " containers left";
+}
+
+}  // namespace
+}  // namespace gorch::agent::testing
