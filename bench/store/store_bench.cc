@@ -9,7 +9,9 @@
 //       the median of 3 rounds that alternate between the backends
 //   store_<b>_putasync_{64,1000}inflight             durable puts/s with that many
 //       puts in flight from PutAsync (each completion submits the next put, as each
-//       client of etcd's own benchmark tool does), the median of 3 rounds
+//       client of etcd's own benchmark tool does), the median of 3 rounds; for etcd
+//       also over 16 connections ("etcd_16conns"; the tool spreads its clients
+//       over --conns connections)
 //   store_<b>_get_1reader, store_<b>_get_64readers   single-key reads/s (10,000 keys);
 //       for etcd both linearizable (its default, "etcd") and serializable reads
 //       ("etcd_serializable", what etcd's published read figures use)
@@ -105,6 +107,7 @@ struct Backends {
   std::unique_ptr<EtcdProcess> etcd_process;
   std::unique_ptr<Store> etcd;               // linearizable reads (etcd's default)
   std::unique_ptr<Store> etcd_serializable;  // the same etcd, serializable reads
+  std::unique_ptr<Store> etcd_16conns;       // the same etcd, KV calls over 16 connections
   std::string etcd_error;
 
   Backends() {
@@ -139,11 +142,15 @@ struct Backends {
     auto e = OpenEtcdStore(eo);
     eo.serializable_reads = true;
     auto es = OpenEtcdStore(eo);
-    if (e.ok() && es.ok()) {
+    eo.serializable_reads = false;
+    eo.kv_channels = 16;
+    auto e16 = OpenEtcdStore(eo);
+    if (e.ok() && es.ok() && e16.ok()) {
       etcd = std::move(*e);
       etcd_serializable = std::move(*es);
+      etcd_16conns = std::move(*e16);
     } else {
-      etcd_error = (e.ok() ? es.status() : e.status()).ToString();
+      etcd_error = (!e.ok() ? e.status() : !es.ok() ? es.status() : e16.status()).ToString();
     }
   }
   ~Backends() {
@@ -151,6 +158,7 @@ struct Backends {
     lmdb_nowal.reset();
     etcd.reset();
     etcd_serializable.reset();
+    etcd_16conns.reset();
     etcd_process.reset();
     std::error_code ec;
     if (!lmdb_dir.empty()) std::filesystem::remove_all(lmdb_dir, ec);
@@ -159,6 +167,7 @@ struct Backends {
   Store* Get(const std::string& name) {
     if (name == "lmdb") return lmdb.get();
     if (name == "lmdb_nowal") return lmdb_nowal.get();
+    if (name == "etcd_16conns") return etcd_16conns.get();
     return name == "etcd" ? etcd.get() : etcd_serializable.get();
   }
 };
@@ -438,7 +447,7 @@ void RegisterAll() {
       }
     }
     for (int in_flight : {64, 1000}) {
-      for (const char* b : {"lmdb", "etcd"}) {
+      for (const char* b : {"lmdb", "etcd", "etcd_16conns"}) {
         std::string name = std::string("store_putasync/") + b + "/inflight:" + std::to_string(in_flight) +
                            "/round:" + std::to_string(round);
         benchmark::RegisterBenchmark(name.c_str(), BM_PutAsync, std::string(b), in_flight)

@@ -54,6 +54,13 @@ Result<std::shared_ptr<EtcdConnection>> EtcdConnection::Create(const EtcdOptions
     ep->address = *address;
     ep->channel = grpc::CreateCustomChannel(*address, grpc::InsecureChannelCredentials(), args);
     ep->kv = pb::KV::NewStub(ep->channel);
+    for (int i = 1; i < options.kv_channels; ++i) {
+      grpc::ChannelArguments own = args;
+      own.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // its own connection
+      ep->kv_channels.push_back(grpc::CreateCustomChannel(*address, grpc::InsecureChannelCredentials(), own));
+      ep->kv_stubs.push_back(pb::KV::NewStub(ep->kv_channels.back()));
+    }
+    if (!ep->kv_stubs.empty()) ep->kv_stubs.insert(ep->kv_stubs.begin(), pb::KV::NewStub(ep->channel));
     ep->watch = pb::Watch::NewStub(ep->channel);
     ep->lease = pb::Lease::NewStub(ep->channel);
     ep->maintenance = pb::Maintenance::NewStub(ep->channel);

@@ -21,7 +21,15 @@ namespace gorch::store::internal {
 struct EtcdEndpoint {
   std::string address;  // host:port
   std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<etcdserverpb::KV::Stub> kv;
+  std::unique_ptr<etcdserverpb::KV::Stub> kv;  // on `channel`
+  // KV stubs on kv_channels channels (the first is `kv`), used in turn by Kv().
+  std::vector<std::shared_ptr<grpc::Channel>> kv_channels;
+  std::vector<std::unique_ptr<etcdserverpb::KV::Stub>> kv_stubs;
+  std::atomic<size_t> next_kv{0};
+  etcdserverpb::KV::Stub& Kv() {
+    if (kv_stubs.empty()) return *kv;
+    return *kv_stubs[next_kv.fetch_add(1, std::memory_order_relaxed) % kv_stubs.size()];
+  }
   std::unique_ptr<etcdserverpb::Watch::Stub> watch;
   std::unique_ptr<etcdserverpb::Lease::Stub> lease;
   std::unique_ptr<etcdserverpb::Maintenance::Stub> maintenance;

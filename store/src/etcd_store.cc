@@ -50,7 +50,7 @@ class EtcdStore : public Store {
     in.set_serializable(conn_->options().serializable_reads);
     pb::RangeResponse out;
     GORCH_RETURN_IF_ERROR(conn_->Call(true, [&](EtcdEndpoint& ep, grpc::ClientContext* ctx) {
-      return ep.kv->Range(ctx, in, &out);
+      return ep.Kv().Range(ctx, in, &out);
     }));
     return FromPb(out);
   }
@@ -60,7 +60,7 @@ class EtcdStore : public Store {
     ToPb(req, &in);
     pb::PutResponse out;
     GORCH_RETURN_IF_ERROR(conn_->Call(false, [&](EtcdEndpoint& ep, grpc::ClientContext* ctx) {
-      return ep.kv->Put(ctx, in, &out);
+      return ep.Kv().Put(ctx, in, &out);
     }));
     return FromPb(out);
   }
@@ -70,7 +70,7 @@ class EtcdStore : public Store {
     ToPb(req, &in);
     pb::DeleteRangeResponse out;
     GORCH_RETURN_IF_ERROR(conn_->Call(false, [&](EtcdEndpoint& ep, grpc::ClientContext* ctx) {
-      return ep.kv->DeleteRange(ctx, in, &out);
+      return ep.Kv().DeleteRange(ctx, in, &out);
     }));
     return FromPb(out);
   }
@@ -80,7 +80,7 @@ class EtcdStore : public Store {
     ToPb(req, &in);
     pb::TxnResponse out;
     GORCH_RETURN_IF_ERROR(conn_->Call(false, [&](EtcdEndpoint& ep, grpc::ClientContext* ctx) {
-      return ep.kv->Txn(ctx, in, &out);
+      return ep.Kv().Txn(ctx, in, &out);
     }));
     return FromPb(out);
   }
@@ -91,7 +91,7 @@ class EtcdStore : public Store {
     CallAsync<pb::PutRequest, pb::PutResponse>(
         [&](pb::PutRequest* in) { ToPb(req, in); },
         [](EtcdEndpoint& ep, grpc::ClientContext* ctx, const pb::PutRequest* in, pb::PutResponse* out,
-           std::function<void(grpc::Status)> cb) { ep.kv->async()->Put(ctx, in, out, std::move(cb)); },
+           std::function<void(grpc::Status)> cb) { ep.Kv().async()->Put(ctx, in, out, std::move(cb)); },
         [done = std::move(done)](Result<const pb::PutResponse*> r) {
           if (!r.ok()) {
             done(r.status());
@@ -105,7 +105,7 @@ class EtcdStore : public Store {
     CallAsync<pb::TxnRequest, pb::TxnResponse>(
         [&](pb::TxnRequest* in) { ToPb(req, in); },
         [](EtcdEndpoint& ep, grpc::ClientContext* ctx, const pb::TxnRequest* in, pb::TxnResponse* out,
-           std::function<void(grpc::Status)> cb) { ep.kv->async()->Txn(ctx, in, out, std::move(cb)); },
+           std::function<void(grpc::Status)> cb) { ep.Kv().async()->Txn(ctx, in, out, std::move(cb)); },
         [done = std::move(done)](Result<const pb::TxnResponse*> r) {
           if (!r.ok()) {
             done(r.status());
@@ -125,7 +125,7 @@ class EtcdStore : public Store {
     in.set_physical(true);
     pb::CompactionResponse out;
     return conn_->Call(false, [&](EtcdEndpoint& ep, grpc::ClientContext* ctx) {
-      return ep.kv->Compact(ctx, in, &out);
+      return ep.Kv().Compact(ctx, in, &out);
     });
   }
 

@@ -19,6 +19,7 @@
 #include "lmdb_core.h"
 #include "lmdb_wal.h"
 #include "lmdb_watch.h"
+#include "log_flusher.h"
 #include "map_prefaulter.h"
 #include "sync_poller.h"
 
@@ -107,7 +108,13 @@ class LmdbStore : public Store {
         rng_(std::random_device{}()),
         segment_(std::move(segment)),
         segment_opened_(std::chrono::steady_clock::now()),
+        written_seq_(uint64_t(meta.wal_seq)),
         durable_seq_(uint64_t(meta.wal_seq)) {
+    if (segment_ != nullptr) {
+      flusher_ = std::make_unique<internal::LogFlusher>(
+          core_->options().log_flushes_in_flight, &poller_,
+          [this](uint64_t through, const Status& s) { OnFlushed(through, s); });
+    }
     if (core_->uses_wal()) {  // MDB_WRITEMAP: the committer writes into the map
       MDB_stat st;
       page_bytes_ = mdb_env_stat(core_->env(), &st) == 0 ? st.ms_psize : 4096;
@@ -160,6 +167,7 @@ class LmdbStore : public Store {
     }
     sync_cv_.notify_all();
     syncer_.join();
+    flusher_.reset();  // waits for the last flushes, which hand their batches to the acker
     {
       std::lock_guard<std::mutex> l(ack_mu_);
       ack_stop_ = true;
@@ -484,10 +492,13 @@ class LmdbStore : public Store {
         if (committing_) sync_cv_.wait(l, [&] { return !committing_; });
         ready.swap(committed_);
       }
-      Status synced;
       if (segment_ != nullptr) {
-        synced = AppendToLog(ready);
-      } else if (core_->options().sync) {
+        WriteToLog(std::move(ready));
+        MaybeRotate();
+        continue;
+      }
+      Status synced;
+      if (core_->options().sync) {
         internal::SyncPoller::Scope flushing(poller_);
         int rc = core_->SyncToDisk();
         if (rc != 0) {
@@ -495,19 +506,24 @@ class LmdbStore : public Store {
           SetBroken(synced);
         }
       }
-      {
-        std::lock_guard<std::mutex> l(ack_mu_);
-        for (Committed& c : ready) {
-          if (!c.failed && !synced.ok()) {
-            c.failed = true;
-            for (PendingWrite* w : c.writes) w->status = synced;
-          }
-          to_ack_.push_back(std::move(c));
-        }
-      }
-      ack_cv_.notify_one();
-      if (segment_ != nullptr && synced.ok()) MaybeRotate();
+      HandToAcker(std::move(ready), synced);
     }
+  }
+
+  // Hands batches, in commit order, to the acker; `synced` not ok fails those that
+  // had not failed already.
+  void HandToAcker(std::deque<Committed> batches, const Status& synced) {
+    {
+      std::lock_guard<std::mutex> l(ack_mu_);
+      for (Committed& c : batches) {
+        if (!c.failed && !synced.ok()) {
+          c.failed = true;
+          for (PendingWrite* w : c.writes) w->status = synced;
+        }
+        to_ack_.push_back(std::move(c));
+      }
+    }
+    ack_cv_.notify_one();
   }
 
   // In commit order, publishes durable batches to watches and leases and
@@ -572,28 +588,57 @@ class LmdbStore : public Store {
     tls_deferring_store = saved;
   }
 
-  // Appends the records of the batches in `ready` to the log and fdatasyncs it. A
-  // failure stops the store taking writes.
-  Status AppendToLog(const std::deque<Committed>& ready) {
+  // Appends the records of the batches in `ready` to the log (one pwrite) and
+  // starts a flush of it, beside any flushes still running (log_flusher.h);
+  // OnFlushed hands the batches on once it is done. A failure stops the store
+  // taking writes. Syncer thread only.
+  void WriteToLog(std::deque<Committed> ready) {
     std::string buf;
-    uint64_t last = durable_seq_;
+    const uint64_t durable = durable_seq_.load();
+    uint64_t last = written_seq_;
     for (const Committed& c : ready) {
       if (c.failed) continue;
-      internal::AppendWalRecord(&buf, uint64_t(c.meta.wal_seq), durable_seq_, c.redo);
+      internal::AppendWalRecord(&buf, uint64_t(c.meta.wal_seq), durable, c.redo);
       last = uint64_t(c.meta.wal_seq);
     }
-    if (buf.empty()) return Status::Ok();
-    Status s = segment_->Append(buf);
-    if (s.ok()) {
-      internal::SyncPoller::Scope flushing(poller_);
-      s = segment_->Sync();
+    Status s = Broken();
+    if (s.ok() && !buf.empty()) s = segment_->Append(buf);
+    if (!s.ok()) SetBroken(s);
+    const uint64_t ticket = ++flush_ticket_;
+    {
+      std::lock_guard<std::mutex> l(flush_mu_);
+      for (Committed& c : ready) {
+        if (!c.failed && !s.ok()) {
+          c.failed = true;
+          for (PendingWrite* w : c.writes) w->status = s;
+        }
+        flushing_.emplace_back(ticket, std::move(c));
+      }
     }
-    if (!s.ok()) {
-      SetBroken(s);
-      return s;
+    // Even with nothing new written (every batch failed) the batches go through a
+    // flush ticket, so that they are handed on after the batches before them.
+    flusher_->Start(ticket, segment_->fd(), segment_->path());
+    if (s.ok()) written_seq_ = last;
+  }
+
+  // The flusher's report: every flush through ticket `through` has finished.
+  void OnFlushed(uint64_t through, const Status& status) {
+    std::deque<Committed> done;
+    {
+      std::lock_guard<std::mutex> l(flush_mu_);
+      while (!flushing_.empty() && flushing_.front().first <= through) {
+        done.push_back(std::move(flushing_.front().second));
+        flushing_.pop_front();
+      }
     }
-    durable_seq_ = last;
-    return Status::Ok();
+    if (!status.ok()) {
+      SetBroken(status);
+    } else {
+      for (const Committed& c : done) {
+        if (!c.failed) durable_seq_.store(uint64_t(c.meta.wal_seq));
+      }
+    }
+    HandToAcker(std::move(done), status);
   }
 
   // Starts a new log segment once the current one is big or old enough, and hands
@@ -601,11 +646,14 @@ class LmdbStore : public Store {
   void MaybeRotate() {
     const auto now = std::chrono::steady_clock::now();
     const LmdbOptions& o = core_->options();
-    if (segment_->bytes() == 0 ||
+    if (!Broken().ok() || segment_->bytes() == 0 ||
         (segment_->bytes() < o.checkpoint_bytes && now - segment_opened_ < o.checkpoint_interval)) {
       return;
     }
-    auto next = internal::WalSegment::Create(o.dir, durable_seq_ + 1);
+    // The old segment's flushes finish before it is handed over (and closed).
+    flusher_->Drain();
+    if (!Broken().ok()) return;
+    auto next = internal::WalSegment::Create(o.dir, written_seq_ + 1);
     if (!next.ok()) {
       SetBroken(next.status());
       return;
@@ -737,11 +785,17 @@ class LmdbStore : public Store {
   bool ack_stop_ = false;
   std::thread acker_;
 
-  // The write-ahead log (null without it). segment_, segment_opened_ and
-  // durable_seq_ belong to the syncer thread (and the destructor after it).
+  // The write-ahead log (null without it). segment_, segment_opened_,
+  // written_seq_ and flush_ticket_ belong to the syncer thread (and the destructor
+  // after it).
   std::unique_ptr<internal::WalSegment> segment_;
   std::chrono::steady_clock::time_point segment_opened_;
-  uint64_t durable_seq_;  // the last batch whose record is synced
+  uint64_t written_seq_;                // the last batch whose record is written
+  std::atomic<uint64_t> durable_seq_;  // the last batch whose record is flushed
+  uint64_t flush_ticket_ = 0;
+  std::unique_ptr<internal::LogFlusher> flusher_;
+  std::mutex flush_mu_;
+  std::deque<std::pair<uint64_t, Committed>> flushing_;  // (ticket, batch), in commit order
   std::mutex ckpt_mu_;
   std::condition_variable ckpt_cv_;
   std::vector<std::unique_ptr<internal::WalSegment>> to_checkpoint_;

@@ -76,6 +76,7 @@ class WalSegment {
   Status Append(std::string_view bytes);  // at bytes(), overwriting what was there
   Status Sync();  // fdatasync
   const std::string& path() const { return path_; }
+  int fd() const { return fd_; }
   uint64_t bytes() const { return bytes_; }
 
  private:

@@ -22,6 +22,10 @@ struct EtcdOptions {
   // serializable reads are answered from the member's local state, faster, and may
   // be stale on a follower. Reads inside a Txn are always linearizable.
   bool serializable_reads = false;
+  // gRPC channels (TCP connections) per endpoint for KV calls, used in turn (etcd's
+  // own benchmark tool spreads its clients over several connections). Watches,
+  // leases and status use the first.
+  int kv_channels = 1;
   // OpenEtcdStore checks that an endpoint answers within this (0: no check).
   std::chrono::milliseconds dial_timeout{5000};
   // A watch whose stream broke keeps reconnecting (resuming after its last revision)

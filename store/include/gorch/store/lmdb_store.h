@@ -43,6 +43,10 @@ struct LmdbOptions {
   // bytes or this much time, whichever comes first.
   size_t checkpoint_bytes = 64u << 20;
   std::chrono::milliseconds checkpoint_interval{1000};
+  // With the log: at most this many log flushes (fdatasyncs) in flight at once; a
+  // batch committed while others are being flushed starts its own flush at once
+  // (docs/store.md, "Writes"). 1: one at a time.
+  size_t log_flushes_in_flight = 4;
   // While a flush is in flight, wake a helper thread this often (0: never). Some
   // virtual machines otherwise notice a finished disk flush only at the next timer
   // tick, milliseconds late (docs/store.md, "Durability").
