@@ -1,8 +1,8 @@
 #include "lmdb_codec.h"
 
-#include <zlib.h>
-
 #include <cstring>
+
+#include "crc32.h"
 
 namespace gorch::store::internal {
 namespace {
@@ -27,14 +27,8 @@ uint64_t GetBE(const char* p, int bytes) {
   return v;
 }
 
-// CRC-32 of `prefix` followed by `data`. zlib takes uInt lengths; records are far
-// below 4 GiB (kMaxRequestBytes).
-uint32_t Crc(std::string_view prefix, std::string_view data) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  crc = crc32(crc, reinterpret_cast<const Bytef*>(prefix.data()), static_cast<uInt>(prefix.size()));
-  return static_cast<uint32_t>(
-      crc32(crc, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
-}
+// CRC-32 (zlib's) of `prefix` followed by `data`.
+uint32_t Crc(std::string_view prefix, std::string_view data) { return Crc32(Crc32(0, prefix), data); }
 
 // Writes the CRC of `prefix` + everything after the first 4 bytes into those 4 bytes.
 void SealCrc(std::string* record, std::string_view prefix = {}) {

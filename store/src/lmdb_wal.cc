@@ -4,13 +4,14 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <optional>
+
+#include "crc32.h"
 
 namespace gorch::store::internal {
 namespace {
@@ -42,12 +43,7 @@ uint64_t GetU64(const char* p) {
   return v;
 }
 
-uint32_t RecordCrc(const char* seqs, std::string_view payload) {
-  uLong c = crc32(0L, Z_NULL, 0);
-  c = crc32(c, reinterpret_cast<const Bytef*>(seqs), 16);
-  c = crc32_z(c, reinterpret_cast<const Bytef*>(payload.data()), payload.size());
-  return uint32_t(c);
-}
+uint32_t RecordCrc(const char* seqs, std::string_view payload) { return Crc32(Crc32(0, seqs, 16), payload); }
 
 struct Record {
   uint64_t seq = 0;
