@@ -105,7 +105,7 @@ class Agent::Impl {
     runtime_->SetChangeListener([this] { wake_.notify_all(); });
   }
   ~Impl() {
-    for (auto& t : stoppers_) t.join();
+    for (auto& t : stoppers_) t.first.join();
     // The runtime's threads may call the listener until it is gone: it goes first.
     runtime_->SetChangeListener(nullptr);
     runtime_.reset();
@@ -155,8 +155,9 @@ class Agent::Impl {
   uint64_t synced_generation_ = 0;  // the last watch session that sent SYNCED
   uint64_t cleaned_generation_ = 0;  // the last one after which leftovers were removed
   grpc::ClientContext* watch_ctx_ = nullptr;
-  // Pods being stopped (a grace period can be long): one thread each, joined at the end.
-  std::vector<std::thread> stoppers_;
+  // Pods being stopped (a grace period can be long): one thread each, joined once
+  // done (the flag) or at the end. Guarded by mu_.
+  std::vector<std::pair<std::thread, std::shared_ptr<std::atomic<bool>>>> stoppers_;
   std::set<std::string> stopping_;  // their uids, guarded by mu_
 };
 
@@ -353,12 +354,23 @@ void Agent::Impl::SyncOnce() {
 
 void Agent::Impl::StopAsync(const std::string& uid, const std::string& key) {
   if (!stopping_.insert(uid).second) return;
-  stoppers_.emplace_back([this, uid, key] {
+  // Reap the stoppers that are done (their threads are at their end).
+  for (auto it = stoppers_.begin(); it != stoppers_.end();) {
+    if (*it->second) {
+      it->first.join();
+      it = stoppers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  stoppers_.emplace_back(std::thread([this, uid, key, done] {
     Status s = runtime_->StopPod(uid, options_.stop_grace);
     Log(s.ok() ? "stopped pod " + key : "stopping pod " + key + " failed: " + s.message());
     std::lock_guard<std::mutex> lock(mu_);
     stopping_.erase(uid);
-  });
+    *done = true;
+  }), done);
 }
 
 void Agent::Impl::RemoveLeftovers() {
@@ -397,12 +409,12 @@ Status Agent::Impl::Run(const std::atomic<bool>& stop) {
   wake_.notify_all();
   watcher.join();
   syncer.join();
-  std::vector<std::thread> stoppers;
+  std::vector<std::pair<std::thread, std::shared_ptr<std::atomic<bool>>>> stoppers;
   {
     std::lock_guard<std::mutex> lock(mu_);
     stoppers.swap(stoppers_);
   }
-  for (auto& t : stoppers) t.join();
+  for (auto& t : stoppers) t.first.join();
   return Status::Ok();
 }
 

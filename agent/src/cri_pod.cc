@@ -442,7 +442,8 @@ void PodWorker::RunProbes(ContainerRun& c, SteadyClock::time_point now, SteadyCl
 }
 
 SteadyClock::time_point PodWorker::Step() {
-  const auto resync = SteadyClock::now() + seconds(5);
+  // The poller wakes the pod when its containers change; this is only a safety net.
+  const auto resync = SteadyClock::now() + seconds(15);
   if (!EnsureSandbox()) return std::min(resync, pod_.sandbox_not_before);
   for (auto* list : {&pod_.init, &pod_.main})
     for (auto& c : *list) Refresh(c);

@@ -232,3 +232,49 @@ TEST_F(CriTest, ContainerdRestartIsReconciled) {
 
 }  // namespace
 }  // namespace gorch::agent::testing
+
+namespace gorch::agent::testing {
+namespace {
+
+// --pod-network cni: a containerd of its own with a CNI bridge in the test-bench
+// range (RUNTIME.md); the pod gets its own IP, read from PodSandboxStatus, and an
+// httpGet probe reaches it there.
+TEST_F(CriTest, PodNetworkGivesThePodItsOwnAddress) {
+  if (access("/usr/lib/cni/bridge", X_OK) != 0) GTEST_SKIP() << "no CNI plugins in /usr/lib/cni";
+  ContainerdOptions o;
+  o.dir = root_ / "cni-ctrd";
+  o.pod_subnet = "198.18.7.0/24";
+  o.bridge = "gorchtest7";
+  auto c = PrivateContainerd::Start(o);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_TRUE(ImportLocalImages((*c)->Endpoint()).ok());
+  {
+    CriOptions options = Options();
+    options.endpoint = (*c)->Endpoint();
+    options.pod_network = "cni";
+    auto runtime = CriRuntime::Connect(options);
+    ASSERT_TRUE(runtime.ok()) << runtime.status().ToString();
+    ContainerSpec web = Busybox("web", "mkdir -p /www; echo ok > /www/index.html; exec httpd -f -p 8080 -h /www");
+    Probe probe;
+    probe.kind = Probe::Kind::kHttpGet;
+    probe.port = 8080;
+    probe.path = "/index.html";
+    probe.period_seconds = 1;
+    web.readiness = probe;
+    PodSpec pod = Pod("netpod", {web});
+    ASSERT_TRUE((*runtime)->RunPod(pod).ok());
+    PodState last;
+    bool ready = WaitFor([&] {
+      auto s = (*runtime)->PodStatus(pod.uid);
+      if (s.ok()) last = *s;
+      return s.ok() && s->Ready();
+    });
+    EXPECT_TRUE(ready) << PodPhaseName(last.phase) << " ip " << last.pod_ip;
+    EXPECT_EQ(last.pod_ip.rfind("198.18.7.", 0), 0u) << last.pod_ip;
+    ASSERT_TRUE((*runtime)->StopPod(pod.uid, 1s).ok());
+  }
+  EXPECT_TRUE((*c)->Stop().ok());
+}
+
+}  // namespace
+}  // namespace gorch::agent::testing

@@ -1,0 +1,162 @@
+// Agent benchmark (issue 6): a private containerd with the local images, a real
+// `gorch server` and one `gorch agent --runtime cri` process. A Deployment is
+// scaled 1, 2, ..., N (each step applied with `gorch apply` once the previous pod
+// runs), so each pod starts alone with the others already running, as a
+// rolling deploy starts them. A watch on the server sees each pod bound
+// (spec.nodeName set) and Running; the difference is its start latency (the
+// image is present). Then the agent's RSS with N pods running.
+// Prints `name: value unit` lines. usage: agent_bench [--pods N]
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "gorch/agent/containerd.h"
+#include "gorch/agent/images.h"
+#include "gorch/engine/client.h"
+#include "gorch_process.h"
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using namespace gorch;
+
+namespace {
+
+std::string Deployment(int replicas) {
+  return "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: bench\n---\n"
+         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: sleeper\n  namespace: bench\n"
+         "spec:\n  replicas: " + std::to_string(replicas) +
+         "\n  selector:\n    matchLabels: {app: sleeper}\n  template:\n    metadata:\n      labels: {app: sleeper}\n"
+         "    spec:\n      terminationGracePeriodSeconds: 0\n      containers:\n        - name: main\n"
+         "          image: localhost/busybox:1\n          command: [\"sleep\", \"3600\"]\n";
+}
+
+// A field of /proc/PID/status in KiB ("VmRSS", "RssAnon", "RssFile"); -1 if absent.
+long StatusKiB(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(field + ":", 0) == 0) return std::atol(line.c_str() + field.size() + 1);
+  return -1;
+}
+
+int ThreadCount(pid_t pid) { return static_cast<int>(StatusKiB(pid, "Threads")); }
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t i = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size()))) - 1;
+  return v[std::min(i, v.size() - 1)];
+}
+
+struct Times {
+  std::mutex mu;
+  std::map<std::string, Clock::time_point> bound, running;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int pods = 100;
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], "--pods") == 0) pods = std::atoi(argv[i + 1]);
+  if (geteuid() != 0 || access("/usr/bin/containerd", X_OK) != 0) {
+    std::cerr << "agent_bench: needs root and /usr/bin/containerd\n";
+    return 1;
+  }
+  char tmpl[] = "/tmp/gorch-agent-bench-XXXXXX";
+  fs::path dir = mkdtemp(tmpl);
+  agent::ContainerdOptions copts;
+  copts.dir = dir / "ctrd";
+  auto containerd = agent::PrivateContainerd::Start(copts);
+  if (!containerd.ok() || !agent::ImportLocalImages((*containerd)->Endpoint()).ok()) {
+    std::cerr << "agent_bench: containerd: " << containerd.status().ToString() << "\n";
+    return 1;
+  }
+  const std::string address = "127.0.0.1:" + std::to_string(testing::FreePort());
+  pid_t server = testing::Spawn({"server", "--data", (dir / "data").string(), "--listen", address}, dir / "server.log");
+  pid_t agent = testing::Spawn({"agent", "--server", address, "--node", "n1", "--runtime", "cri", "--cri",
+                                (*containerd)->Endpoint(), "--root", (dir / "agent").string(), "--quiet"},
+                               dir / "agent.log");
+  engine::ClientOptions options;
+  options.address = address;
+  auto client = engine::GorchClient::Connect(options);
+  Times times;
+  std::atomic<bool> stop{false};
+  std::thread watcher([&] {
+    while (!stop) {
+      v1::WatchRequest req;
+      req.set_kind("Pod");
+      req.set_namespace_("bench");
+      (void)(*client)->Watch(req, [&](const v1::WatchEvent& e) {
+        if (e.type() != v1::WatchEvent::PUT) return true;
+        Json obj = Json::parse(e.object().json(), nullptr, false);
+        if (!obj.is_object()) return true;
+        const Json& o = obj["object"];
+        const std::string name = e.object().name();
+        auto now = Clock::now();
+        std::lock_guard<std::mutex> lock(times.mu);
+        if (o.contains("spec") && o["spec"].value("nodeName", "") != "") times.bound.emplace(name, now);
+        if (o.contains("status") && o["status"].value("phase", "") == "Running") times.running.emplace(name, now);
+        return true;
+      }, &stop);
+    }
+  });
+  fs::create_directories(dir / "repo");
+  std::string out;
+  auto begin = Clock::now();
+  for (int n = 1; n <= pods; ++n) {
+    std::ofstream(dir / "repo" / "bench.yaml") << Deployment(n);
+    if (testing::RunCli({"apply", (dir / "repo").string(), "--server", address}, &out) != 0) {
+      std::cerr << "apply failed: " << out << "\n";
+      break;
+    }
+    auto until = Clock::now() + std::chrono::seconds(30);
+    while (Clock::now() < until) {
+      {
+        std::lock_guard<std::mutex> lock(times.mu);
+        if (static_cast<int>(times.running.size()) >= n) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (n % 10 == 0) std::cerr << n << " pods running\n";
+  }
+  double total_s = std::chrono::duration<double>(Clock::now() - begin).count();
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // settle: probes, stats
+  long rss = StatusKiB(agent, "VmRSS");
+  long rss_anon = StatusKiB(agent, "RssAnon");
+  long rss_file = StatusKiB(agent, "RssFile");
+  int threads = ThreadCount(agent);
+  std::vector<double> latencies;
+  {
+    std::lock_guard<std::mutex> lock(times.mu);
+    for (const auto& [name, ran] : times.running) {
+      auto b = times.bound.find(name);
+      if (b != times.bound.end()) latencies.push_back(std::chrono::duration<double, std::milli>(ran - b->second).count());
+    }
+  }
+  stop = true;
+  testing::Stop(agent, SIGTERM);
+  testing::Stop(server, SIGTERM);
+  watcher.join();
+  containerd->reset();
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  std::printf("agent_pods_started: %zu pods\n", latencies.size());
+  std::printf("agent_pod_start_p50: %.0f ms\n", Percentile(latencies, 0.50));
+  std::printf("agent_pod_start_p99: %.0f ms\n", Percentile(latencies, 0.99));
+  std::printf("agent_pod_start_max: %.0f ms\n", Percentile(latencies, 1.0));
+  std::printf("agent_rss_%dpods: %.1f MiB\n", pods, static_cast<double>(rss) / 1024.0);
+  std::printf("agent_rss_anon_%dpods: %.1f MiB\n", pods, static_cast<double>(rss_anon) / 1024.0);
+  std::printf("agent_rss_file_%dpods: %.1f MiB\n", pods, static_cast<double>(rss_file) / 1024.0);
+  std::printf("agent_threads_%dpods: %d threads\n", pods, threads);
+  std::printf("agent_scale_up_seconds: %.1f s\n", total_s);
+  return latencies.size() == static_cast<size_t>(pods) ? 0 : 1;
+}

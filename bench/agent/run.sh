@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs the agent benchmark (needs root and containerd) and prints one line per
+# figure, `name: value unit`; the progress goes to stderr.
+# usage: bench/agent/run.sh [BENCH_DIR] [--pods N]   (default build/bench/agent)
+set -euo pipefail
+dir=${1:-build/bench/agent}
+shift || true
+bin="$dir/agent_bench"
+if [ ! -x "$bin" ]; then
+  echo "agent_bench: not built ($bin missing)" >&2
+  exit 1
+fi
+"$bin" "$@"
