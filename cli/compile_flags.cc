@@ -12,9 +12,11 @@ void AddCompileFlags(CLI::App* cmd, CompileFlags& flags) {
   cmd->add_option("--rev", flags.git_rev, "Git revision to read with --git (sha, branch, tag, HEAD~1)")
       ->capture_default_str();
   cmd->add_option("--path", flags.git_subdir, "Subdirectory inside the git tree (with --git)");
-  cmd->add_option("--schema", flags.schema_dirs, "Directory of extra *.gorch schemas (repeatable)");
-  cmd->add_option("--ext-str", flags.ext_strs, "Jsonnet external variable k=v (repeatable)");
-  cmd->add_option("--jpath,-J", flags.jpaths, "Jsonnet library search directory (repeatable)");
+  cmd->add_option("--schema", flags.schema_dirs, "Directory of extra *.gorch schemas (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--ext-str", flags.ext_strs, "Jsonnet external variable k=v (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--jpath,-J", flags.jpaths, "Jsonnet library search directory (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--max-file-size", flags.max_file_size, "Largest manifest file read (e.g. 16Mi, 1000000)")
       ->capture_default_str();
   cmd->add_option("--threads", flags.threads, "Parser and checker threads (0: all cores)");

@@ -14,6 +14,7 @@ class ApiServerImpl final : public ApiServer {
   ~ApiServerImpl() override { Shutdown(std::chrono::milliseconds(0)); }
 
   Status Start(const ServerOptions& options) {
+    if (Status s = service_.Start(); !s.ok()) return s;
     grpc::ServerBuilder builder;
     builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port_);
     builder.SetMaxReceiveMessageSize(options.max_message_bytes);

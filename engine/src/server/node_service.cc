@@ -4,11 +4,11 @@
 #include <chrono>
 #include <ctime>
 #include <nlohmann/json.hpp>
-#include <unordered_set>
 
 #include "gorch/engine/controllers.h"
 #include "gorch/planner/scheduler_input.h"
 #include "gorch/planner/value_json.h"
+#include "server/node_pods.h"
 #include "server/objects.h"
 #include "server/service.h"
 
@@ -96,16 +96,6 @@ Result<Json> NodeObject(const v1::RegisterNodeRequest& req, const Json& previous
   return Json{{"object", std::move(node)}};
 }
 
-// spec.nodeName of a pod's store value; empty when unbound or unreadable.
-std::string NodeNameOf(const std::string& value) {
-  auto doc = Json::parse(value, nullptr, false);
-  if (!doc.is_object() || !doc.contains("object")) return "";
-  const Json& obj = doc["object"];
-  if (!obj.is_object() || !obj.contains("spec") || !obj["spec"].is_object()) return "";
-  const Json& spec = obj["spec"];
-  return spec.contains("nodeName") && spec["nodeName"].is_string() ? spec["nodeName"].get<std::string>() : "";
-}
-
 }  // namespace
 
 grpc::Status GorchService::RegisterNode(ServerContext*, const v1::RegisterNodeRequest* req,
@@ -164,65 +154,14 @@ grpc::Status GorchService::Heartbeat(ServerContext*, const v1::HeartbeatRequest*
   return grpc::Status::OK;
 }
 
-grpc::Status GorchService::WatchNodePods(ServerContext* ctx, const v1::WatchNodePodsRequest* req,
-                                         grpc::ServerWriter<v1::NodePodEvent>* writer) {
-  if (Status s = ValidateSegment("node name", req->node(), false); !s.ok()) return ToGrpc(s);
-  const std::string& node = req->node();
-  // A pod value that does not even contain the node's name is not bound to it.
-  auto bound_here = [&](const std::string& value) {
-    return value.find(node) != std::string::npos && NodeNameOf(value) == node;
-  };
-  auto send = [&](v1::NodePodEvent::Type type, const store::KeyValue& kv, int64_t revision) {
-    v1::NodePodEvent e;
-    e.set_type(type);
-    e.set_revision(revision);
-    ObjectKey key;
-    if (ParseStoreKey(kv.key, key)) {
-      e.mutable_pod()->set_kind(key.kind);
-      e.mutable_pod()->set_namespace_(key.namespace_);
-      e.mutable_pod()->set_name(key.name);
-    }
-    if (type == v1::NodePodEvent::PUT) {
-      e.mutable_pod()->set_json(kv.value);
-      e.mutable_pod()->set_create_revision(kv.create_revision);
-      e.mutable_pod()->set_mod_revision(kv.mod_revision);
-    }
-    return writer->Write(e);
-  };
-  auto list = store_.Range(store::RangeRequest::Prefix("/Pod/"));
-  if (!list.ok()) return ToGrpc(list.status());
-  std::unordered_set<std::string> bound;
-  for (const auto& kv : list->kvs) {
-    if (!bound_here(kv.value)) continue;
-    bound.insert(kv.key);
-    if (!send(v1::NodePodEvent::PUT, kv, kv.mod_revision)) return grpc::Status::OK;
+grpc::ServerWriteReactor<v1::NodePodEvent>* GorchService::WatchNodePods(grpc::CallbackServerContext*,
+                                                                       const v1::WatchNodePodsRequest* req) {
+  if (Status s = ValidateSegment("node name", req->node(), false); !s.ok()) {
+    auto* reactor = new RefusedStream<v1::NodePodEvent>();
+    reactor->Finish(ToGrpc(s));
+    return reactor;
   }
-  {
-    v1::NodePodEvent synced;
-    synced.set_type(v1::NodePodEvent::SYNCED);
-    synced.set_revision(list->revision);
-    if (!writer->Write(synced)) return grpc::Status::OK;
-  }
-  auto stream = store_.Watch(store::WatchRequest::Prefix("/Pod/", list->revision + 1));
-  if (!stream.ok()) return ToGrpc(stream.status());
-  while (StreamAlive(ctx)) {
-    auto events = (*stream)->Next(options_.stream_poll);
-    if (!events.ok()) return ToGrpc(events.status());
-    for (const auto& e : *events) {
-      bool was = bound.count(e.kv.key) > 0;
-      bool is = e.type == store::EventType::kPut && bound_here(e.kv.value);
-      bool ok = true;
-      if (is) {
-        bound.insert(e.kv.key);
-        ok = send(v1::NodePodEvent::PUT, e.kv, e.kv.mod_revision);
-      } else if (was) {
-        bound.erase(e.kv.key);
-        ok = send(v1::NodePodEvent::DELETE, e.kv, e.kv.mod_revision);
-      }
-      if (!ok) return grpc::Status::OK;
-    }
-  }
-  return ctx->IsCancelled() ? grpc::Status::CANCELLED : grpc::Status(grpc::StatusCode::UNAVAILABLE, "server stopping");
+  return NewNodePodsReactor(node_pods_, req->node());
 }
 
 grpc::Status GorchService::UpdatePodStatus(ServerContext*, const v1::UpdatePodStatusRequest* req,
@@ -242,7 +181,7 @@ grpc::Status GorchService::UpdatePodStatus(ServerContext*, const v1::UpdatePodSt
     Json doc = Json::parse((*kv)->value, nullptr, false);
     if (!doc.is_object() || !doc.contains("object") || !doc["object"].is_object())
       return ToGrpc(Status::Corruption("the stored pod " + req->name() + " is not an object envelope"));
-    if (!req->node().empty() && NodeNameOf((*kv)->value) != req->node())
+    if (!req->node().empty() && PodNodeName((*kv)->value) != req->node())
       return ToGrpc(Status::FailedPrecondition("pod " + req->name() + " is not bound to node " + req->node()));
     if (doc["object"].contains("status") && doc["object"]["status"] == status) {
       resp->set_revision((*kv)->mod_revision);  // nothing changed: no write

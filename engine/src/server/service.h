@@ -10,16 +10,24 @@
 #include "gorch/engine/server.h"
 #include "gorch/store/store.h"
 #include "gorch/v1/gorch.grpc.pb.h"
+#include "server/node_pods.h"
 
 namespace gorch::engine::server {
 
-class GorchService final : public gorch::v1::Gorch::Service {
+// WatchNodePods is served with the callback API (one hub, no thread per agent);
+// every other method is synchronous.
+class GorchService final : public gorch::v1::Gorch::WithCallbackMethod_WatchNodePods<gorch::v1::Gorch::Service> {
  public:
   GorchService(store::Store& store, const ServerOptions& options)
-      : store_(store), options_(options), wall_clock_(SystemWallClock()) {}
+      : store_(store), options_(options), wall_clock_(SystemWallClock()), node_pods_(store, options.stream_poll) {}
 
+  // Starts the per-node pod streams' hub (before the server accepts calls).
+  Status Start() { return node_pods_.Start(); }
   // Streams end at their next poll once this is set.
-  void BeginShutdown() { stopping_ = true; }
+  void BeginShutdown() {
+    stopping_ = true;
+    node_pods_.Stop();
+  }
 
   grpc::Status ApplyPlan(grpc::ServerContext*, const v1::ApplyPlanRequest*, v1::ApplyPlanResponse*) override;
   grpc::Status ReadLiveState(grpc::ServerContext*, const v1::ReadLiveStateRequest*,
@@ -32,8 +40,8 @@ class GorchService final : public gorch::v1::Gorch::Service {
   grpc::Status RegisterNode(grpc::ServerContext*, const v1::RegisterNodeRequest*,
                             v1::RegisterNodeResponse*) override;
   grpc::Status Heartbeat(grpc::ServerContext*, const v1::HeartbeatRequest*, v1::HeartbeatResponse*) override;
-  grpc::Status WatchNodePods(grpc::ServerContext*, const v1::WatchNodePodsRequest*,
-                             grpc::ServerWriter<v1::NodePodEvent>*) override;
+  grpc::ServerWriteReactor<v1::NodePodEvent>* WatchNodePods(grpc::CallbackServerContext*,
+                                                            const v1::WatchNodePodsRequest*) override;
   grpc::Status UpdatePodStatus(grpc::ServerContext*, const v1::UpdatePodStatusRequest*,
                                v1::UpdatePodStatusResponse*) override;
 
@@ -56,6 +64,7 @@ class GorchService final : public gorch::v1::Gorch::Service {
   std::shared_ptr<store::Clock> wall_clock_;  // event timestamps
   std::atomic<bool> stopping_{false};
   std::mutex log_mu_;
+  NodePodHub node_pods_;
 };
 
 }  // namespace gorch::engine::server
