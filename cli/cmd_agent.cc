@@ -76,7 +76,9 @@ int RunAgent(const AgentArgs& args) {
     cri.get_object = agent::ServerObjectGetter(args.server);
     cri.log = log;
     auto connected = agent::CriRuntime::Connect(std::move(cri));
-    if (!connected.ok()) return Fail(args.node, connected.status().message());
+    if (!connected.ok())
+      return Fail(args.node, connected.status().message() +
+                                 " (--cri names the runtime's socket; --runtime hollow runs pods without containers)");
     agent::CriRuntime* raw = connected->get();
     runtime = std::move(*connected);
     agent::LogSource source;

@@ -37,6 +37,15 @@ ObjectGetter ServerObjectGetter(const std::string& address, milliseconds timeout
   };
 }
 
+namespace {
+
+// ROOT/logs/<ns>_<name>_<uid>: the pod's CRI log directory (as the kubelet names it).
+fs::path LogDirFor(const fs::path& root, const std::string& ns, const std::string& name, const std::string& uid) {
+  return root / "logs" / (PathSegment(ns) + "_" + PathSegment(name) + "_" + PathSegment(uid));
+}
+
+}  // namespace
+
 CriRuntime::Impl::Impl(CriOptions options)
     : options_(std::move(options)), client_(options_.endpoint, options_.call_timeout) {}
 
@@ -97,7 +106,7 @@ Status CriRuntime::Impl::Start() {
   }
   cri::VersionRequest version;
   auto v = client_.Runtime(&cri::RuntimeService::Stub::Version, version);
-  if (!v.ok()) return Status::Unavailable("container runtime at " + client_.endpoint() + ": " + v.status().message());
+  if (!v.ok()) return v.status().IsUnavailable() ? v.status() : Status::Unavailable("container runtime at " + client_.endpoint() + ": " + v.status().message());
   Log("container runtime " + v->runtime_name() + " " + v->runtime_version() + " (CRI " + v->runtime_api_version() +
       ") at " + client_.endpoint());
   cri::ListPodSandboxRequest list;
@@ -191,8 +200,7 @@ Status CriRuntime::Impl::RunPod(const PodSpec& spec) {
   auto pod = std::make_unique<PodRun>();
   pod->spec = spec;
   pod->pod_dir_name = PathSegment(spec.uid);
-  pod->log_dir = options_.root / "logs" / (PathSegment(spec.namespace_) + "_" + PathSegment(spec.name) + "_" +
-                                           PathSegment(spec.uid));
+  pod->log_dir = LogDirFor(options_.root, spec.namespace_, spec.name, spec.uid);
   for (const auto& c : pod->spec.init_containers) pod->init.push_back(ContainerRun{&c, true});
   for (const auto& c : pod->spec.containers) pod->main.push_back(ContainerRun{&c, false});
   PodRun* raw = pod.get();
@@ -227,10 +235,14 @@ Status CriRuntime::Impl::StopPod(const std::string& uid, milliseconds grace) {
     if (it == pods_.end()) {
       auto found = found_.find(uid);
       if (found == found_.end()) return Status::Ok();
-      std::string sandbox = found->second.sandbox.id();
+      const cri::PodSandbox sandbox = found->second.sandbox;
       found_.erase(found);
       mu_.unlock();
-      Status s = RemoveOrphan(sandbox);
+      Status s = RemoveOrphan(sandbox.id());
+      // Its volumes and logs go too (the PVC folders stay, as always).
+      std::error_code ec;
+      fs::remove_all(options_.root / "pods" / PathSegment(uid), ec);
+      fs::remove_all(LogDirFor(options_.root, sandbox.metadata().namespace_(), sandbox.metadata().name(), uid), ec);
       mu_.lock();
       return s;
     }

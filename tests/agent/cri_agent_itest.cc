@@ -3,6 +3,8 @@
 // A Deployment's pod runs with its ConfigMap and Secret, `gorch logs` reads it, a
 // kill -9'ed agent is replaced by one that adopts the pod without restarting it,
 // and deleting the workload leaves nothing in containerd.
+#include <sys/wait.h>
+
 #include <nlohmann/json.hpp>
 
 #include "cri_harness.h"
@@ -171,11 +173,35 @@ TEST_F(CriAgentTest, DeploymentRunsLogsAdoptsAndCleansUp) {
   EXPECT_EQ(pod["status"]["containerStatuses"][0].value("restartCount", -1), 0);
   EXPECT_EQ(SandboxCount(), 1u);
 
-  // The workload leaves git: its pod is deleted, and nothing is left in containerd.
-  ASSERT_EQ(Apply("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n", &out), 0) << out;
+  // The workload leaves git while the agent is down: the next agent removes the
+  // sandbox of the pod no longer bound to it.
+  const std::string no_workload = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n";
+  Stop(agent_, SIGKILL);
+  ASSERT_EQ(Apply(no_workload, &out), 0) << out;
   ASSERT_TRUE(WaitFor([&] { return Pods().empty(); }, 30s));
+  EXPECT_EQ(SandboxCount(), 1u);
+  StartAgent();
   EXPECT_TRUE(WaitFor([&] { return SandboxCount() == 0 && ContainerCount() == 0; }, 20s))
       << SandboxCount() << " sandboxes, " << ContainerCount() << " containers left";
+
+  // And with the agent up: back in git, runs; out of git, nothing is left in containerd.
+  ASSERT_EQ(Apply(kManifests, &out), 0) << out;
+  pod = ReadyPod();
+  // `gorch logs -f` streams until the pod is gone.
+  pid_t follow = Spawn({"logs", pod["metadata"]["name"], "-n", "demo", "-f", "--server", address_},
+                       root_ / "follow.log");
+  ASSERT_TRUE(WaitFor([&] { return ReadFile(root_ / "follow.log").find("greeting=") != std::string::npos; }))
+      << ReadFile(root_ / "follow.log");
+  ASSERT_EQ(Apply(no_workload, &out), 0) << out;
+  ASSERT_TRUE(WaitFor([&] { return Pods().empty(); }, 30s));
+  int status = 0;
+  bool ended = WaitFor([&] { return ::waitpid(follow, &status, WNOHANG) == follow; }, 15s);
+  EXPECT_TRUE(ended) << "gorch logs -f did not end with its pod";
+  if (!ended) Stop(follow, SIGKILL);
+  EXPECT_TRUE(WaitFor([&] { return SandboxCount() == 0 && ContainerCount() == 0; }, 20s))
+      << SandboxCount() << " sandboxes, " << ContainerCount() << " containers left";
+  EXPECT_TRUE(fs::is_empty(root_ / "agent" / "pods"));
+  EXPECT_TRUE(fs::is_empty(root_ / "agent" / "logs"));
 }
 
 }  // namespace
