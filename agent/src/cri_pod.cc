@@ -210,10 +210,8 @@ bool PodWorker::StartContainer(ContainerRun& c) {
     if (c.waiting_reason == "ErrImagePull") c.waiting_reason = "ImagePullBackOff";
     if (!c.id.empty()) {
       c.waiting_reason = "CrashLoopBackOff";
-      auto left = std::chrono::duration_cast<milliseconds>(c.not_before - now);
       c.waiting_message = "back-off " + Seconds(impl_.Backoff(c.crashes)) + " restarting failed container=" +
                           spec.name + " pod=" + pod_.spec.name;
-      (void)left;
     }
     return false;
   }
