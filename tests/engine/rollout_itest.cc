@@ -42,8 +42,9 @@ class RolloutTest : public ::testing::Test {
     address_ = "127.0.0.1:" + std::to_string(FreePort());
     server_ = Spawn({"server", "--data", (dir_ / "data").string(), "--listen", address_}, dir_ / "server.log");
     for (int i = 1; i <= 2; ++i)
-      agents_.push_back(Spawn({"agent", "--server", address_, "--node", "n" + std::to_string(i)},
-                              dir_ / ("agent-" + std::to_string(i) + ".log")));
+      agents_.push_back(
+          Spawn({"agent", "--runtime", "hollow", "--server", address_, "--node", "n" + std::to_string(i)},
+                dir_ / ("agent-" + std::to_string(i) + ".log")));
     ClientOptions options;
     options.address = address_;
     options.timeout = std::chrono::seconds(5);

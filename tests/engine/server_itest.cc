@@ -97,8 +97,8 @@ class ServerTest : public ::testing::Test {
 
   void StartAgents(int n) {
     for (int i = 1; i <= n; ++i)
-      agents_.push_back(Spawn({"agent", "--server", address_, "--node", "n" + std::to_string(i), "--labels",
-                               "zone=z" + std::to_string(i % 2)},
+      agents_.push_back(Spawn({"agent", "--runtime", "hollow", "--server", address_, "--node", "n" + std::to_string(i),
+                               "--labels", "zone=z" + std::to_string(i % 2)},
                               dir_ / ("agent-" + std::to_string(i) + ".log")));
   }
 
