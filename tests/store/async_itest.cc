@@ -28,10 +28,12 @@ using namespace std::chrono_literals;
 using testing::EtcdProcess;
 using testing::TempDir;
 
+std::unique_ptr<EtcdProcess> shared_etcd;  // started by the first etcd case
+bool shared_etcd_tried = false;
+
 std::unique_ptr<EtcdProcess>& SharedEtcd() {
-  static std::unique_ptr<EtcdProcess> process;
-  static Status error;
-  static bool tried = false;
+  std::unique_ptr<EtcdProcess>& process = shared_etcd;
+  bool& tried = shared_etcd_tried;
   if (!tried) {
     tried = true;
     auto p = EtcdProcess::Start();
@@ -42,7 +44,7 @@ std::unique_ptr<EtcdProcess>& SharedEtcd() {
 
 class StopEtcdAtExit : public ::testing::Environment {
  public:
-  void TearDown() override { SharedEtcd().reset(); }
+  void TearDown() override { shared_etcd.reset(); }  // not SharedEtcd(): that would start one
 };
 const auto* const kStopEtcd = ::testing::AddGlobalTestEnvironment(new StopEtcdAtExit);
 
