@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -82,9 +83,13 @@ int main(int argc, char** argv) {
   }
   const std::string address = "127.0.0.1:" + std::to_string(testing::FreePort());
   pid_t server = testing::Spawn({"server", "--data", (dir / "data").string(), "--listen", address}, dir / "server.log");
-  pid_t agent = testing::Spawn({"agent", "--server", address, "--node", "n1", "--runtime", "cri", "--cri",
-                                (*containerd)->Endpoint(), "--root", (dir / "agent").string(), "--quiet"},
-                               dir / "agent.log");
+  // GORCH_BENCH_KEEP=1: the agent logs what it does and the folder (logs of the
+  // server, the agent and containerd) is kept for a look.
+  const bool keep = std::getenv("GORCH_BENCH_KEEP") != nullptr;
+  std::vector<std::string> agent_args = {"agent", "--server", address, "--node", "n1", "--runtime", "cri", "--cri",
+                                         (*containerd)->Endpoint(), "--root", (dir / "agent").string()};
+  if (!keep) agent_args.push_back("--quiet");
+  pid_t agent = testing::Spawn(agent_args, dir / "agent.log");
   engine::ClientOptions options;
   options.address = address;
   auto client = engine::GorchClient::Connect(options);
@@ -148,7 +153,18 @@ int main(int argc, char** argv) {
   watcher.join();
   containerd->reset();
   std::error_code ec;
-  fs::remove_all(dir, ec);
+  if (keep) {
+    std::cerr << "kept " << dir << "\n";
+  } else {
+    fs::remove_all(dir, ec);
+  }
+  if (keep) {
+    std::lock_guard<std::mutex> lock(times.mu);
+    for (const auto& [name, ran] : times.running)
+      if (times.bound.count(name))
+        std::cerr << name << " " << std::chrono::duration<double, std::milli>(ran - times.bound[name]).count()
+                  << " ms\n";
+  }
   std::printf("agent_pods_started: %zu pods\n", latencies.size());
   std::printf("agent_pod_start_p50: %.0f ms\n", Percentile(latencies, 0.50));
   std::printf("agent_pod_start_p99: %.0f ms\n", Percentile(latencies, 0.99));
