@@ -82,7 +82,9 @@ class CriAgentTest : public CriTest {
     if (IsSkipped() || HasFatalFailure()) return;
     fs::create_directories(root_ / "repo");
     address_ = "127.0.0.1:" + std::to_string(FreePort());
-    server_ = Spawn({"server", "--data", (root_ / "data").string(), "--listen", address_}, root_ / "server.log");
+    server_ = Spawn({"server", "--data", (root_ / "data").string(), "--listen", address_, "--heartbeat-ttl", "2",
+                     "--node-grace", "4"},
+                    root_ / "server.log");
     engine::ClientOptions options;
     options.address = address_;
     options.timeout = 5s;
@@ -99,10 +101,11 @@ class CriAgentTest : public CriTest {
     }
     CriTest::TearDown();
   }
-  void StartAgent() {
-    agent_ = Spawn({"agent", "--server", address_, "--node", "n1", "--runtime", "cri", "--cri",
-                    containerd_->Endpoint(), "--root", (root_ / "agent").string(), "--backoff-base-ms", "200"},
-                   root_ / "agent.log");
+  void StartAgent() { agent_ = SpawnAgent("n1", containerd_->Endpoint(), root_ / "agent"); }
+  pid_t SpawnAgent(const std::string& node, const std::string& cri, const fs::path& root) {
+    return Spawn({"agent", "--server", address_, "--node", node, "--runtime", "cri", "--cri", cri, "--root",
+                  root.string(), "--backoff-base-ms", "200"},
+                 root_ / (node == "n1" ? "agent.log" : "agent-" + node + ".log"));
   }
   int Apply(const std::string& manifests, std::string* out) {
     std::ofstream(root_ / "repo" / "all.yaml") << manifests;
@@ -202,6 +205,45 @@ TEST_F(CriAgentTest, DeploymentRunsLogsAdoptsAndCleansUp) {
       << SandboxCount() << " sandboxes, " << ContainerCount() << " containers left";
   EXPECT_TRUE(fs::is_empty(root_ / "agent" / "pods"));
   EXPECT_TRUE(fs::is_empty(root_ / "agent" / "logs"));
+}
+
+// Two nodes, each an agent on its own containerd: the pod of the node whose agent
+// stops moves to the other one once the first is NotReady, and runs there.
+TEST_F(CriAgentTest, PodsMoveToTheOtherNodeWhenAnAgentStops) {
+  ContainerdOptions o;
+  o.dir = root_ / "ctrd2";
+  auto second = PrivateContainerd::Start(o);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_TRUE(ImportLocalImages((*second)->Endpoint()).ok());
+  auto sandboxes = [](PrivateContainerd& c) {
+    auto list = CriClient(c.Endpoint(), 10s)
+                    .Runtime(&::runtime::v1::RuntimeService::Stub::ListPodSandbox, ::runtime::v1::ListPodSandboxRequest());
+    return list.ok() ? list->items_size() : -1;
+  };
+  StartAgent();
+  pid_t agent2 = SpawnAgent("n2", (*second)->Endpoint(), root_ / "agent2");
+  std::string out;
+  ASSERT_EQ(Apply(kManifests, &out), 0) << out;
+  Json pod = ReadyPod();
+  const std::string first_node = pod["spec"]["nodeName"];
+  pid_t& first_agent = first_node == "n1" ? agent_ : agent2;
+  Stop(first_agent, SIGTERM);
+  first_agent = 0;
+  Json moved;
+  EXPECT_TRUE(WaitFor([&] {
+    auto pods = Pods();
+    for (const auto& p : pods) {
+      if (p["spec"].value("nodeName", "") == first_node || p.value("status", Json::object()).value("phase", "") != "Running")
+        continue;
+      moved = p;
+      return true;
+    }
+    return false;
+  }, 60s)) << "no pod running on the other node";
+  // It runs in the other node's containerd.
+  EXPECT_GE(first_node == "n1" ? sandboxes(**second) : static_cast<int>(SandboxCount()), 1);
+  if (agent2 > 0) Stop(agent2, SIGTERM);
+  EXPECT_TRUE((*second)->Stop().ok());
 }
 
 }  // namespace
