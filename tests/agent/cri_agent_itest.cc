@@ -214,7 +214,7 @@ TEST_F(CriAgentTest, PodsMoveToTheOtherNodeWhenAnAgentStops) {
   o.dir = root_ / "ctrd2";
   auto second = PrivateContainerd::Start(o);
   ASSERT_TRUE(second.ok()) << second.status().ToString();
-  ASSERT_TRUE(ImportLocalImages((*second)->Endpoint()).ok());
+  ASSERT_TRUE(ImportImages((*second)->Endpoint()).ok());
   auto sandboxes = [](PrivateContainerd& c) {
     auto list = CriClient(c.Endpoint(), 10s)
                     .Runtime(&::runtime::v1::RuntimeService::Stub::ListPodSandbox, ::runtime::v1::ListPodSandboxRequest());

@@ -77,6 +77,29 @@ TEST_F(CriTest, RestartPolicyNeverAndOnFailure) {
   EXPECT_EQ(s.containers[0].reason, "Completed");
 }
 
+TEST_F(CriTest, InitContainersRunFirstInOrder) {
+  PodSpec pod = Pod("init", {Busybox("main", "cat /shared/steps; exec sleep 3600")});
+  pod.init_containers = {Busybox("one", "echo one >> /shared/steps"), Busybox("two", "echo two >> /shared/steps")};
+  pod.volumes.push_back({"shared", Volume::Kind::kEmptyDir});
+  for (auto* c : {&pod.containers[0], &pod.init_containers[0], &pod.init_containers[1]})
+    c->volume_mounts.push_back({"shared", "/shared"});
+  ASSERT_TRUE(Runtime().RunPod(pod).ok());
+  WaitState(pod.uid, Running);
+  auto path = Runtime().LogPath("test", "init", "main", false);
+  ASSERT_TRUE(path.ok());
+  ASSERT_TRUE(WaitFor([&] { return ReadFile(*path).find("two") != std::string::npos; }));
+  EXPECT_LT(ReadFile(*path).find("stdout F one"), ReadFile(*path).find("stdout F two")) << ReadFile(*path);
+
+  // A failing init container with restartPolicy Never fails the pod; main never runs.
+  PodSpec bad = Pod("badinit", {Busybox("main", "exec sleep 3600")});
+  bad.init_containers = {Busybox("setup", "exit 4")};
+  bad.restart_policy = "Never";
+  ASSERT_TRUE(Runtime().RunPod(bad).ok());
+  PodState s = WaitState(bad.uid, [](const PodState& st) { return st.phase == PodPhase::kFailed; });
+  EXPECT_EQ(s.containers[0].state, ContainerState::kWaiting);
+  EXPECT_EQ(s.containers[0].container_id, "");
+}
+
 TEST_F(CriTest, FailingLivenessProbeRestartsTheContainer) {
   ContainerSpec c = Busybox("main", "touch /tmp/healthy; sleep 1; rm /tmp/healthy; exec sleep 3600");
   Probe probe;
@@ -247,7 +270,7 @@ TEST_F(CriTest, PodNetworkGivesThePodItsOwnAddress) {
   o.bridge = "gorchtest7";
   auto c = PrivateContainerd::Start(o);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  ASSERT_TRUE(ImportLocalImages((*c)->Endpoint()).ok());
+  ASSERT_TRUE(ImportImages((*c)->Endpoint()).ok());
   {
     CriOptions options = Options();
     options.endpoint = (*c)->Endpoint();
