@@ -53,10 +53,13 @@ std::string DescribeWaves(const std::vector<RolloutWave>& waves) {
 
 namespace internal {
 
-std::string NextFreeName(const std::string& prefix, std::set<std::string>* used) {
-  for (int k = 1;; ++k) {
+std::string NextFreeName(const std::string& prefix, std::set<std::string>* used, int* from) {
+  for (int k = from ? std::max(1, *from) : 1;; ++k) {
     std::string name = prefix + "-" + std::to_string(k);
-    if (used->insert(name).second) return name;
+    if (used->insert(name).second) {
+      if (from) *from = k + 1;
+      return name;
+    }
   }
 }
 

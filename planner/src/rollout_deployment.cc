@@ -53,8 +53,9 @@ int32_t CountAvailable(const std::vector<const PodStatus*>& pods) {
 
 void Create(const DeploymentRollout& spec, const std::vector<PodStatus>& pods, int32_t count, RolloutStep* step) {
   std::set<std::string> used = internal::PodNames(pods);
+  int from = 1;
   for (int32_t i = 0; i < count; ++i) {
-    step->create.push_back({internal::NextFreeName(spec.new_pod_prefix, &used), true, -1, ""});
+    step->create.push_back({internal::NextFreeName(spec.new_pod_prefix, &used, &from), true, -1, ""});
   }
 }
 

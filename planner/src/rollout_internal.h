@@ -10,8 +10,10 @@
 
 namespace gorch::planner::internal {
 
-// "<prefix>-<k>" with the smallest k >= 1 not in used; adds it to used.
-std::string NextFreeName(const std::string& prefix, std::set<std::string>* used);
+// "<prefix>-<k>" with the smallest k >= *from (default 1) not in used; adds it to
+// used and, when `from` is given, sets *from past it, so that a caller naming many
+// pods in a row does not test every taken name again for each (n, not n², tries).
+std::string NextFreeName(const std::string& prefix, std::set<std::string>* used, int* from = nullptr);
 
 // Names of every pod (terminating ones too): a new name must differ from all.
 std::set<std::string> PodNames(const std::vector<PodStatus>& pods);

@@ -30,8 +30,9 @@ Result<RolloutStep> NextJobStep(const JobRollout& spec, const std::vector<PodSta
   }
   if (running < wanted) {
     std::set<std::string> used = internal::PodNames(pods);
+    int from = 1;
     for (int32_t i = running; i < wanted; ++i) {
-      step.create.push_back({internal::NextFreeName(spec.name, &used), true, -1, ""});
+      step.create.push_back({internal::NextFreeName(spec.name, &used, &from), true, -1, ""});
     }
   } else if (running > wanted && !(spec.completions < 0 && succeeded > 0)) {
     std::vector<const PodStatus*> order = internal::DeletionOrder(active);

@@ -242,10 +242,14 @@ std::optional<int64_t> ParseTime(const Json& j) {
   return millis;
 }
 
-PodView ViewPod(const std::string& key, const Obj& obj) {
-  PodView p;
+const PodView& ViewPod(const std::string& key, const Obj& obj) { return obj.pod_memo(key).view; }
+
+const PodMemo& Obj::pod_memo(const std::string& key) const {
+  if (memo_) return *memo_;
+  auto memo = std::make_shared<PodMemo>();
+  PodView& p = memo->view;
   p.key = key;
-  const Json& o = obj.object();
+  const Json& o = object();
   p.name = StringAt(At(o, "metadata"), "name");
   p.node = StringAt(At(o, "spec"), "nodeName");
   const Json& status = At(o, "status");
@@ -258,7 +262,11 @@ PodView ViewPod(const std::string& key, const Obj& obj) {
       p.ready_since = ParseTime(At(c, "lastTransitionTime")).value_or(0);
     }
   }
-  return p;
+  const Json& refs = At(At(o, "metadata"), "ownerReferences");
+  if (refs.is_array())
+    for (const Json& r : refs) memo->owners.push_back({StringAt(r, "kind"), StringAt(r, "name")});
+  memo_ = std::move(memo);
+  return *memo_;
 }
 
 bool Available(const PodView& pod, int32_t min_ready_seconds, int64_t now, std::optional<int64_t>* wait_ms) {
@@ -273,7 +281,12 @@ std::vector<std::pair<std::string, const Obj*>> OwnedPods(Cache& cache, std::str
                                                           std::string_view owner_kind, std::string_view owner) {
   std::vector<std::pair<std::string, const Obj*>> out;
   for (auto& [key, obj] : cache.List(ObjectKey("Pod", ns, std::string(owner) + "-"))) {
-    if (IsOwnedBy(obj->object(), owner_kind, owner)) out.emplace_back(key, obj);
+    for (const Owner& o : obj->pod_memo(key).owners) {
+      if (o.kind == owner_kind && o.name == owner) {
+        out.emplace_back(key, obj);
+        break;
+      }
+    }
   }
   return out;
 }

@@ -222,9 +222,13 @@ Status ControlPlaneImpl::PumpWatch(std::chrono::milliseconds timeout, int* event
     watched_revision_ = std::max(watched_revision_, ev.kv.mod_revision);
     if (ev.kv.key.rfind("/Event/", 0) == 0) continue;
     if (ev.type == store::EventType::kPut) {
-      Json value = Json::parse(ev.kv.value, nullptr, false);
-      std::optional<Obj> old = cache().Put(ev.kv.key, ev.kv.mod_revision, value);
-      Dispatch(ev.kv.key, &value, old ? &old->value : nullptr);
+      // Our own writes are in the cache already (write-through): no parse.
+      const Obj* cached = cache().Get(ev.kv.key);
+      if (cached && cached->mod_revision >= ev.kv.mod_revision) continue;
+      std::optional<Obj> old =
+          cache().Put(ev.kv.key, ev.kv.mod_revision, Json::parse(ev.kv.value, nullptr, false));
+      const Obj* now = cache().Get(ev.kv.key);  // null: an older change than the cache holds
+      if (now) Dispatch(ev.kv.key, &now->value, old ? &old->value : nullptr);
     } else {
       std::optional<Obj> old = cache().Delete(ev.kv.key, ev.kv.mod_revision);
       if (old) Dispatch(ev.kv.key, nullptr, &old->value);
@@ -298,6 +302,12 @@ void ControlPlaneImpl::Loop() {
   while (!stop_) {
     int events = 0;
     Status s = PumpWatch(ready_.empty() ? options().idle_wait : std::chrono::milliseconds(0), &events);
+    // Take in what else has arrived before syncing: a key queued by many changes
+    // is synced once for all of them.
+    for (int more = events, rounds = 0; s.ok() && more > 0 && rounds < 16; ++rounds) {
+      more = 0;
+      s = PumpWatch(std::chrono::milliseconds(0), &more);
+    }
     if (!s.ok()) {
       if (stop_) return;
       // Compacted or a broken watch: re-list and watch again.

@@ -7,26 +7,40 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "gorch/engine/controllers.h"
 #include "gorch/lang/value.h"
+#include "gorch/planner/scheduler_model.h"
 
 namespace gorch::engine::ctrl {
 
 using Json = nlohmann::json;
+
+struct PodView;
+struct Owner;
+
+// What the controllers derive from one cached pod, computed on first use and
+// dropped with the value it came from (a new value is a new Obj).
+struct PodMemo;
 
 // One cached key: its value parsed (null Json when the value is not JSON).
 struct Obj {
   int64_t mod_revision = 0;
   Json value;
   const Json& object() const;  // value["object"] (the envelope's object), or null
+  // The pod's view and owner references, memoised (ViewPod, OwnedPods).
+  const PodMemo& pod_memo(const std::string& key) const;
+
+  mutable std::shared_ptr<const PodMemo> memo_;  // single-threaded: the loop's
 };
 
 // The store as last seen, by key. Updated from the watch and, at once, from our own
@@ -82,6 +96,15 @@ struct SyncResult {
   std::optional<int64_t> requeue_after_ms;
 };
 
+// What the scheduler read from one bound pod's spec, valid for one mod_revision:
+// a scheduling pass reads only the pods that changed since the last pass.
+struct BoundPodMemo {
+  int64_t mod_revision = 0;
+  std::string node;
+  bool counts = false;  // bound and not finished
+  std::optional<planner::PodRequest> request;  // nullopt: the spec does not parse
+};
+
 class Context {
  public:
   Context(store::Store& store, const ControlPlaneOptions& options, store::Clock& clock)
@@ -93,6 +116,8 @@ class Context {
   store::Clock& clock() { return clock_; }
   int64_t Now() { return clock_.NowMillis(); }
   Cache& cache() { return cache_; }
+  // The scheduler's memo of bound pods, by store key.
+  std::unordered_map<std::string, BoundPodMemo>& bound_pods() { return bound_pods_; }
 
   // Writes all mutations in one transaction (REQUIRES: at most kMaxTxnOps). Returns
   // true on success (the cache is updated at once), false when a guard failed (the
@@ -112,6 +137,7 @@ class Context {
   const ControlPlaneOptions& options_;
   store::Clock& clock_;
   Cache cache_;
+  std::unordered_map<std::string, BoundPodMemo> bound_pods_;
 };
 
 // ---- keys and JSON ----
@@ -149,7 +175,13 @@ struct PodView {
   int64_t ready_since = 0;  // Unix ms of the Ready condition's lastTransitionTime
   bool terminal() const { return phase == "Succeeded" || phase == "Failed"; }
 };
-PodView ViewPod(const std::string& key, const Obj& obj);
+// Memoised per pod value (Obj::pod_memo): a sync over a thousand pods reads no JSON.
+const PodView& ViewPod(const std::string& key, const Obj& obj);
+
+struct PodMemo {
+  PodView view;
+  std::vector<Owner> owners;  // metadata.ownerReferences, in order
+};
 // Ready for at least min_ready_seconds by `now`; else *wait_ms (if set) is lowered to
 // the time left until it will be (when ready).
 bool Available(const PodView& pod, int32_t min_ready_seconds, int64_t now, std::optional<int64_t>* wait_ms);

@@ -1,7 +1,7 @@
 // The ReplicaSet controller: keeps spec.replicas pods "<rs>-<k>" (smallest unused
 // k >= 1) and writes the ReplicaSet's status (replicas, readyReplicas).
 #include <algorithm>
-#include <set>
+#include <unordered_set>
 
 #include "controllers/internal.h"
 
@@ -19,16 +19,17 @@ SyncResult SyncReplicaSet(Context& ctx, const std::string& key) {
   if (!rs) return {};
   const Json& o = rs->object();
   const int64_t replicas = IntAt(At(o, "spec"), "replicas", 0);
-  std::vector<PodView> pods;
-  std::set<std::string> used;
-  for (auto& [pk, pobj] : OwnedPods(ctx.cache(), ns, "ReplicaSet", name)) {
-    PodView p = ViewPod(pk, *pobj);
-    used.insert(p.name);
-    if (!p.terminal()) pods.push_back(std::move(p));
+  const auto owned = OwnedPods(ctx.cache(), ns, "ReplicaSet", name);
+  std::vector<const PodView*> pods;
+  for (auto& [pk, pobj] : owned) {
+    const PodView& p = ViewPod(pk, *pobj);
+    if (!p.terminal()) pods.push_back(&p);
   }
   std::vector<Mutation> writes;
   const int64_t have = static_cast<int64_t>(pods.size());
   if (have < replicas) {
+    std::unordered_set<std::string> used;
+    for (auto& [pk, pobj] : owned) used.insert(ViewPod(pk, *pobj).name);
     const Json& tmpl = At(At(o, "spec"), "template");
     int k = 1;
     for (int64_t i = have; i < replicas && writes.size() < kMaxWritesPerSync; ++i) {
@@ -39,23 +40,23 @@ SyncResult SyncReplicaSet(Context& ctx, const std::string& key) {
     }
   } else if (have > replicas) {
     // Not ready first, then the newest (highest k).
-    std::sort(pods.begin(), pods.end(), [](const PodView& a, const PodView& b) {
-      if (a.ready != b.ready) return !a.ready;
-      if (a.name.size() != b.name.size()) return a.name.size() > b.name.size();
-      return a.name > b.name;
+    std::sort(pods.begin(), pods.end(), [](const PodView* a, const PodView* b) {
+      if (a->ready != b->ready) return !a->ready;
+      if (a->name.size() != b->name.size()) return a->name.size() > b->name.size();
+      return a->name > b->name;
     });
     for (int64_t i = 0; i < have - replicas && writes.size() < kMaxWritesPerSync; ++i) {
-      writes.push_back({pods[i].key, std::nullopt, ctx.cache().Get(pods[i].key)->mod_revision});
+      writes.push_back({pods[i]->key, std::nullopt, ctx.cache().Get(pods[i]->key)->mod_revision});
     }
   }
   // Failed/succeeded pods of a ReplicaSet are replaced: delete them.
-  for (auto& [pk, pobj] : OwnedPods(ctx.cache(), ns, "ReplicaSet", name)) {
+  for (auto& [pk, pobj] : owned) {
     if (ViewPod(pk, *pobj).terminal() && writes.size() < kMaxWritesPerSync) {
       writes.push_back({pk, std::nullopt, pobj->mod_revision});
     }
   }
   if (!writes.empty()) return {ctx.CommitOrAbort(writes)};
-  int64_t ready = std::count_if(pods.begin(), pods.end(), [](const PodView& p) { return p.ready; });
+  int64_t ready = std::count_if(pods.begin(), pods.end(), [](const PodView* p) { return p->ready; });
   Json status = {{"replicas", have}, {"readyReplicas", ready}};
   if (At(o, "status") != status) {
     Json value = rs->value;

@@ -42,10 +42,11 @@ Result<planner::PodRequest> Request(const Json& pod, const std::string& ns) {
 
 }  // namespace
 
-// The Ready nodes and the pods bound to them (finished pods do not count).
+// The Ready nodes and the pods bound to them (finished pods do not count). A pod's
+// request is read from its spec once per version (the memo), not on every pass.
 Result<planner::ClusterSnapshot> ReadyCluster(Context& ctx) {
   planner::ClusterSnapshot snap;
-  std::map<std::string, size_t> index;
+  std::map<std::string, size_t, std::less<>> index;
   for (auto& [key, obj] : ctx.cache().List("/Node//")) {
     const Json& node = obj->object();
     if (!NodeReady(node)) continue;
@@ -54,15 +55,30 @@ Result<planner::ClusterSnapshot> ReadyCluster(Context& ctx) {
     index[info->name] = snap.nodes.size();
     snap.nodes.push_back(std::move(*info));
   }
+  std::unordered_map<std::string, BoundPodMemo> memo;
+  memo.reserve(ctx.bound_pods().size());
   for (auto& [key, obj] : ctx.cache().List("/Pod/")) {
-    const Json& pod = obj->object();
-    auto it = index.find(StringAt(At(pod, "spec"), "nodeName"));
-    if (it == index.end()) continue;
-    const std::string phase = StringAt(At(pod, "status"), "phase");
-    if (phase == "Succeeded" || phase == "Failed") continue;
-    Result<planner::PodRequest> req = Request(pod, StringAt(At(pod, "metadata"), "namespace"));
-    if (req.ok()) snap.nodes[it->second].pods.push_back(std::move(*req));
+    auto old = ctx.bound_pods().find(key);
+    BoundPodMemo m;
+    if (old != ctx.bound_pods().end() && old->second.mod_revision == obj->mod_revision) {
+      m = std::move(old->second);
+    } else {
+      const Json& pod = obj->object();
+      m.mod_revision = obj->mod_revision;
+      m.node = StringAt(At(pod, "spec"), "nodeName");
+      const std::string phase = StringAt(At(pod, "status"), "phase");
+      m.counts = !m.node.empty() && phase != "Succeeded" && phase != "Failed";
+      if (m.counts) {
+        Result<planner::PodRequest> req = Request(pod, StringAt(At(pod, "metadata"), "namespace"));
+        if (req.ok()) m.request = std::move(*req);
+      }
+    }
+    if (!m.counts) continue;
+    auto it = index.find(m.node);
+    if (it != index.end() && m.request) snap.nodes[it->second].pods.push_back(*m.request);
+    memo.emplace(key, std::move(m));
   }
+  ctx.bound_pods() = std::move(memo);
   return snap;
 }
 
