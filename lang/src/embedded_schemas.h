@@ -1,4 +1,4 @@
-// The texts of lang/schemas/*.gorch, embedded at build time (embed_schemas.cmake).
+// The texts of lang/schemas/*.gorch, embedded at build time (cmake/embed_files.cmake).
 #pragma once
 
 namespace gorch::lang::internal {

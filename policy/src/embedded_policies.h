@@ -1,4 +1,4 @@
-// The texts of policy/builtin/*.gorch, embedded at build time (embed_policies.cmake).
+// The texts of policy/builtin/*.gorch, embedded at build time (cmake/embed_files.cmake).
 #pragma once
 
 namespace gorch::policy::internal {
