@@ -24,6 +24,18 @@ Status BatchWriter::Put(MDB_dbi dbi, std::string_view key, std::string_view data
   return Check(mdb_put(txn_, dbi, &k, &d, 0), what);
 }
 
+// History keys (revision, sub) only grow, so they go at the table's end:
+// MDB_APPEND skips the search and splits a full page by starting a new one instead
+// of halving it, so history pages end up full rather than half full. Should a key
+// not be the largest after all (damage), it is put the ordinary way.
+Status BatchWriter::PutHistory(std::string_view key, std::string_view data) {
+  MDB_val k = Val(key), d = Val(data);
+  if (redo_ != nullptr) AppendRedoOp(redo_, TableIndex(t_, t_.history), RedoKind::kPut, key, data);
+  int rc = mdb_put(txn_, t_.history, &k, &d, MDB_APPEND);
+  if (rc == MDB_KEYEXIST) rc = mdb_put(txn_, t_.history, &k, &d, 0);
+  return Check(rc, "write history");
+}
+
 Status BatchWriter::Del(MDB_dbi dbi, std::string_view key, const std::string_view* data,
                         std::string_view what) {
   MDB_val k = Val(key);
@@ -180,7 +192,7 @@ Status BatchWriter::ApplyPut(const PutRequest& p, int64_t rev, PutResponse* out)
   GORCH_RETURN_IF_ERROR(
       Put(t_.keyrev, p.key, EncodeKeyRev(KeyRevEntry{rev, sub, EventType::kPut}), "write keyrev"));
   EventRecord ev{EventType::kPut, p.key, rec.create_revision, rec.version, rec.lease, p.value};
-  GORCH_RETURN_IF_ERROR(Put(t_.history, EncodeHistoryKey(rev, sub), EncodeEvent(ev), "write history"));
+  GORCH_RETURN_IF_ERROR(PutHistory(EncodeHistoryKey(rev, sub), EncodeEvent(ev)));
   int64_t old_lease = prev ? prev->lease : 0;
   if (old_lease != p.lease) {
     std::string_view key = p.key;
@@ -199,7 +211,7 @@ Status BatchWriter::DeleteKey(std::string_view key, int64_t lease, int64_t rev) 
   EventRecord ev;
   ev.type = EventType::kDelete;
   ev.key = key;
-  GORCH_RETURN_IF_ERROR(Put(t_.history, EncodeHistoryKey(rev, sub), EncodeEvent(ev), "write history"));
+  GORCH_RETURN_IF_ERROR(PutHistory(EncodeHistoryKey(rev, sub), EncodeEvent(ev)));
   if (lease != 0) GORCH_RETURN_IF_ERROR(Del(t_.lease_keys, EncodeLeaseId(lease), &key, "write lease_keys"));
   return Status::Ok();
 }

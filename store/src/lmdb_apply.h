@@ -71,6 +71,7 @@ class BatchWriter {
  private:
   Status Check(int rc, std::string_view what);
   Status Put(MDB_dbi dbi, std::string_view key, std::string_view data, std::string_view what);
+  Status PutHistory(std::string_view key, std::string_view data);
   Status Del(MDB_dbi dbi, std::string_view key, const std::string_view* data, std::string_view what);
 
   Status ApplyTxn(PendingWrite* w);
