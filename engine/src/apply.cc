@@ -5,6 +5,7 @@
 
 #include "gorch/planner/scheduler_input.h"
 #include "gorch/planner/value_json.h"
+#include "rfc3339.h"
 
 namespace gorch::engine {
 
@@ -48,13 +49,24 @@ std::string NewToken() {
   return std::to_string(::getpid()) + "-" + std::to_string(now) + "-" + std::to_string(counter++);
 }
 
+// metadata.creationTimestamp, as the API server sets it: the time of the first
+// apply, kept by later ones (the diff ignores the field, so plans never show it).
+void StampCreation(lang::Value* object, const planner::LiveResource* before, const std::string& now) {
+  lang::Value* meta = object->Find("metadata");
+  if (!meta || !meta->is_map()) return;
+  const lang::Value* prev = before ? before->object.FindPath("metadata.creationTimestamp") : nullptr;
+  meta->Set("creationTimestamp", prev && prev->is_string() ? *prev : lang::Value::String(now));
+}
+
 // A plan is stale when what it was computed against changed: the resources the
 // desired state manages (what LiveState holds) or the last apply's record. What
 // controllers and agents write all the time (pods, status, heartbeats, events)
 // does not make a plan stale.
-Status CheckNotStale(store::Store& st, const planner::Plan& plan) {
+// The live state read for the check is handed back in *live.
+Status CheckNotStale(store::Store& st, const planner::Plan& plan, planner::LiveState* live) {
   auto now = ReadLiveState(st);
   if (!now.ok()) return now.status();
+  *live = *now;
   if (now->revision == plan.base_revision) return Status::Ok();
   auto stale = [&](const std::string& why) {
     return Status::FailedPrecondition("stale plan: it was computed against live revision " +
@@ -91,7 +103,9 @@ Result<ApplyResult> ApplyPlan(store::Store& st, const planner::Plan& plan) {
   auto applied_kv = st.Get(planner::kAppliedKey);
   if (!applied_kv.ok()) return applied_kv.status();
   const int64_t applied_mod = *applied_kv ? (*applied_kv)->mod_revision : 0;
-  GORCH_RETURN_IF_ERROR(CheckNotStale(st, plan));
+  planner::LiveState live;
+  GORCH_RETURN_IF_ERROR(CheckNotStale(st, plan, &live));
+  const std::string now = NowRfc3339();
   // Each step's operations, in plan order.
   ApplyResult result;
   std::vector<Op> ops;
@@ -101,6 +115,7 @@ Result<ApplyResult> ApplyPlan(store::Store& st, const planner::Plan& plan) {
     if (c.action == Action::kCreate || c.action == Action::kUpdate) {
       if (!s.object) return Status::InvalidArgument("plan step " + c.id.ToString() + " has no object to apply");
       planner::LiveResource r{c.id, c.api_version, *s.object, s.content_hash, true, 0};
+      StampCreation(&r.object, live.Find(c.id), now);
       ops.push_back(Op::Put(key, r.ToStoreValue()));
       (c.action == Action::kCreate ? result.created : result.updated)++;
     } else if (c.action == Action::kDelete) {

@@ -157,5 +157,29 @@ TEST_F(ApplyTest, UpdatesAndPrunesFollowGit) {
   EXPECT_FALSE(PlanFor(next).HasChanges());
 }
 
+TEST_F(ApplyTest, CreationTimestampIsSetOnCreateAndKeptByUpdates) {
+  ASSERT_TRUE(ApplyPlan(*store_, PlanFor(CompileFiles({{"a.yaml", ConfigMaps(1, "info")}}))).ok());
+  auto live = ReadLiveState(*store_);
+  ASSERT_TRUE(live.ok());
+  const lang::Value* created = live->resources[0].object.FindPath("metadata.creationTimestamp");
+  ASSERT_NE(created, nullptr);
+  ASSERT_TRUE(created->is_string());
+  EXPECT_EQ(created->as_string().size(), 20u) << created->as_string();  // 2026-11-23T17:30:00Z
+  EXPECT_EQ(created->as_string().back(), 'Z');
+  const std::string first = created->as_string();
+  // A stamp from another time, then an update: the update keeps it.
+  auto kv = store_->Get("/ConfigMap/default/cfg-0");
+  ASSERT_TRUE(kv.ok() && kv->has_value());
+  std::string value = (*kv)->value;
+  value.replace(value.find(first), first.size(), "2020-01-01T00:00:00Z");
+  ASSERT_TRUE(store_->Put("/ConfigMap/default/cfg-0", value).ok());
+  auto next = CompileFiles({{"a.yaml", ConfigMaps(1, "debug")}});
+  ASSERT_TRUE(ApplyPlan(*store_, PlanFor(next)).ok());
+  live = ReadLiveState(*store_);
+  EXPECT_EQ(live->resources[0].object.FindPath("metadata.creationTimestamp")->as_string(), "2020-01-01T00:00:00Z");
+  EXPECT_EQ(live->resources[0].object.FindPath("data.LEVEL")->as_string(), "debug");
+  EXPECT_FALSE(PlanFor(next).HasChanges());  // the stamp is not a change
+}
+
 }  // namespace
 }  // namespace gorch::engine

@@ -8,6 +8,7 @@
 #include "gorch/engine/controllers.h"
 #include "gorch/planner/scheduler_input.h"
 #include "gorch/planner/value_json.h"
+#include "rfc3339.h"
 #include "server/node_pods.h"
 #include "server/objects.h"
 #include "server/service.h"
@@ -21,14 +22,6 @@ namespace {
 
 constexpr int kCasAttempts = 16;
 
-std::string NowRfc3339() {
-  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string HeartbeatKey(const std::string& node) { return "/gorch/heartbeat/" + node; }
 
