@@ -60,8 +60,13 @@ Progress Judge(const v1::Object& o, std::string* line) {
   const int64_t desired = IntAt(env, {"object", "spec", "replicas"}, 1);
   const int64_t updated = IntAt(st, {"updatedReplicas"}), available = IntAt(st, {"availableReplicas"});
   const int64_t total = IntAt(st, {"replicas"}), revision = IntAt(st, {"revision"});
-  const std::string wave = " (revision " + std::to_string(revision) + ", " + std::to_string(IntAt(st, {"readyReplicas"})) +
-                           "/" + std::to_string(desired) + " ready)";
+  std::string wave = " (revision " + std::to_string(revision) + ", " + std::to_string(IntAt(st, {"readyReplicas"})) +
+                     "/" + std::to_string(desired) + " ready";
+  if (StrAt(st, {"rollout", "templateHash"}) == StrAt(st, {"currentTemplateHash"}) &&
+      IntAt(st, {"rollout", "waves"}) > 0)
+    wave += ", wave " + std::to_string(IntAt(st, {"rollout", "wave"})) + "/" +
+            std::to_string(IntAt(st, {"rollout", "waves"}));
+  wave += ")";
   if (StrAt(st, {"rolledBack", "appliedHash"}) == applied && !applied.empty()) {
     *line = name + " was rolled back from revision " + std::to_string(IntAt(st, {"rolledBack", "fromRevision"})) +
             " to revision " + std::to_string(IntAt(st, {"rolledBack", "toRevision"})) + ": its rollout failed";

@@ -50,6 +50,10 @@ Progress Judge(const std::string& kind, const v1::Object& o, std::string* line) 
     int64_t updated = Int(status, "updatedReplicas"), available = Int(status, "availableReplicas");
     *line = std::to_string(available) + "/" + std::to_string(desired) + " available, " + std::to_string(updated) +
             " up to date";
+    const Json& rollout = status.is_object() ? status.value("rollout", Json::object()) : Json::object();
+    if (current && rollout.is_object() && Int(rollout, "waves") > 0 &&
+        rollout.value("templateHash", "") == status.value("currentTemplateHash", ""))
+      *line += ", wave " + std::to_string(Int(rollout, "wave")) + "/" + std::to_string(Int(rollout, "waves"));
     if (HasCondition(status, "Progressing", "False", "ProgressDeadlineExceeded") ||
         (status.is_object() && status.contains("rolledBack")))
       return Progress::kFailed;

@@ -65,8 +65,16 @@ TEST_F(ControllersTest, RollingUpdateFollowsThePlannersWaves) {
   Apply("Deployment", "default", "web", DeploymentObject(4, "web:2"));
   std::vector<std::pair<size_t, size_t>> observed;
   std::set<std::string> before = PodNames();
+  std::vector<int64_t> waves_seen;  // status.rollout.wave after each step
   for (int round = 0; round < 20; ++round) {
     Step();
+    Json mid = Get("/gorch/status/Deployment/default/web");
+    if (mid.contains("rollout") && mid["rollout"]["templateHash"] == mid["currentTemplateHash"]) {
+      if (waves_seen.empty() || waves_seen.back() != mid["rollout"]["wave"].get<int64_t>()) {
+        waves_seen.push_back(mid["rollout"]["wave"].get<int64_t>());
+        EXPECT_EQ(mid["rollout"]["waves"].get<size_t>(), expected.size()) << "as the plan shows them";
+      }
+    }
     std::set<std::string> after = PodNames();
     size_t added = 0, removed = 0;
     for (auto& p : after) added += !before.count(p);
@@ -81,6 +89,12 @@ TEST_F(ControllersTest, RollingUpdateFollowsThePlannersWaves) {
   EXPECT_EQ(st["revision"], 2);
   EXPECT_EQ(st["updatedReplicas"], 4);
   EXPECT_EQ(st["availableReplicas"], 4);
+  // The wave counter went 1, 2, … one per step taken, and ends at the count.
+  std::vector<int64_t> one_by_one;
+  for (size_t i = 1; i <= observed.size(); ++i) one_by_one.push_back(static_cast<int64_t>(i));
+  EXPECT_EQ(waves_seen, one_by_one);
+  EXPECT_EQ(st["rollout"]["wave"], observed.size());
+  EXPECT_EQ(st["rollout"]["waves"], observed.size());
 }
 
 TEST_F(ControllersTest, StuckRolloutIsRolledBackAfterProgressDeadline) {

@@ -79,6 +79,7 @@ class DeploymentSync {
   void LoadReplicaSets();
   Status ResolveTarget();
   Status EnsureNewReplicaSet(bool* wrote);
+  Mutation CountWave(const planner::DeploymentRollout& spec, const std::vector<planner::PodStatus>& pods);
   Status TakeStep(const planner::DeploymentRollout& spec, planner::RolloutStep* step);
   Status UpdateStatus(bool complete);
   Status PruneHistory();
@@ -226,7 +227,31 @@ Status DeploymentSync::TakeStep(const planner::DeploymentRollout& spec, planner:
     value["object"]["spec"]["replicas"] = std::max(0, rs->replicas + d);
     writes.push_back({rs->key, value, rs->obj->mod_revision});
   }
+  writes.push_back(CountWave(spec, pods));
   return ctx_.CommitOrAbort(writes);
+}
+
+// status.rollout {templateHash, wave, waves}: the wave this step starts, counted
+// per template, and how many the rollout takes, as the planner plans them from
+// the pods at its first wave (what `gorch plan` shows); `apply --wait` and
+// `rollout status` print "wave N/M". Written with the step, in its transaction.
+Mutation DeploymentSync::CountWave(const planner::DeploymentRollout& spec,
+                                   const std::vector<planner::PodStatus>& pods) {
+  const std::string key = StatusKey("Deployment", ns_, name_);
+  const Obj* cur = ctx_.cache().Get(key);
+  Json status = cur && cur->value.is_object() ? cur->value : Json::object();
+  Json& rollout = status["rollout"];
+  if (StringAt(rollout, "templateHash") == hash_) {
+    rollout["wave"] = IntAt(rollout, "wave", 0) + 1;
+  } else {
+    Result<std::vector<planner::RolloutWave>> waves = planner::PlanDeploymentRollout(spec, pods);
+    int64_t count = 0;
+    if (waves.ok())
+      for (const planner::RolloutWave& w : *waves) count += !w.added.empty() || !w.removed.empty();
+    rollout = {{"templateHash", hash_}, {"wave", 1}, {"waves", count}};
+  }
+  if (IntAt(rollout, "wave", 0) > IntAt(rollout, "waves", 0)) rollout["waves"] = rollout["wave"];
+  return {key, status, cur ? cur->mod_revision : 0};
 }
 
 Status DeploymentSync::PruneHistory() {
