@@ -3,19 +3,11 @@
 // A Deployment's pod runs with its ConfigMap and Secret, `gorch logs` reads it, a
 // kill -9'ed agent is replaced by one that adopts the pod without restarting it,
 // and deleting the workload leaves nothing in containerd.
-#include <sys/wait.h>
-
-#include <nlohmann/json.hpp>
-
 #include "cri_harness.h"
-#include "gorch/engine/client.h"
-#include "gorch_process.h"
 
 namespace gorch::agent::testing {
 namespace {
 
-using Json = nlohmann::json;
-using gorch::testing::FreePort;
 using gorch::testing::RunCli;
 using gorch::testing::Spawn;
 using gorch::testing::Stop;
@@ -74,75 +66,6 @@ spec:
           secret:
             secretName: web-secret
 )";
-
-class CriAgentTest : public CriTest {
- protected:
-  void SetUp() override {
-    CriTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    fs::create_directories(root_ / "repo");
-    address_ = "127.0.0.1:" + std::to_string(FreePort());
-    server_ = Spawn({"server", "--data", (root_ / "data").string(), "--listen", address_, "--heartbeat-ttl", "2",
-                     "--node-grace", "4"},
-                    root_ / "server.log");
-    engine::ClientOptions options;
-    options.address = address_;
-    options.timeout = 5s;
-    auto c = engine::GorchClient::Connect(options);
-    ASSERT_TRUE(c.ok());
-    client_ = std::move(*c);
-  }
-  void TearDown() override {
-    if (agent_ > 0) Stop(agent_, SIGTERM);
-    if (server_ > 0) Stop(server_, SIGTERM);
-    if (HasFailure()) {
-      std::cerr << "---- agent log ----\n" << ReadFile(root_ / "agent.log") << "\n";
-      std::cerr << "---- server log ----\n" << ReadFile(root_ / "server.log") << "\n";
-    }
-    CriTest::TearDown();
-  }
-  void StartAgent() { agent_ = SpawnAgent("n1", containerd_->Endpoint(), root_ / "agent"); }
-  pid_t SpawnAgent(const std::string& node, const std::string& cri, const fs::path& root) {
-    return Spawn({"agent", "--server", address_, "--node", node, "--runtime", "cri", "--cri", cri, "--root",
-                  root.string(), "--backoff-base-ms", "200"},
-                 root_ / (node == "n1" ? "agent.log" : "agent-" + node + ".log"));
-  }
-  int Apply(const std::string& manifests, std::string* out) {
-    std::ofstream(root_ / "repo" / "all.yaml") << manifests;
-    return RunCli({"apply", (root_ / "repo").string(), "--server", address_}, out);
-  }
-  // The pods of namespace demo, as stored objects.
-  std::vector<Json> Pods() {
-    v1::ListRequest req;
-    req.set_kind("Pod");
-    req.set_namespace_("demo");
-    auto list = client_->List(req);
-    std::vector<Json> out;
-    if (list.ok())
-      for (const auto& o : list->objects()) out.push_back(Json::parse(o.json())["object"]);
-    return out;
-  }
-  // The single demo pod once it is Running and Ready.
-  Json ReadyPod() {
-    Json pod;
-    bool ok = WaitFor([&] {
-      auto pods = Pods();
-      if (pods.size() != 1) return false;
-      pod = pods[0];
-      const Json& st = pod.value("status", Json::object());
-      if (st.value("phase", "") != "Running") return false;
-      for (const auto& c : st.value("conditions", Json::array()))
-        if (c.value("type", "") == "Ready") return c.value("status", "") == "True";
-      return false;
-    }, 40s);
-    EXPECT_TRUE(ok) << "no ready pod; last: " << pod.dump();
-    return pod;
-  }
-
-  std::string address_;
-  pid_t server_ = 0, agent_ = 0;
-  std::unique_ptr<engine::GorchClient> client_;
-};
 
 TEST_F(CriAgentTest, DeploymentRunsLogsAdoptsAndCleansUp) {
   std::string out;

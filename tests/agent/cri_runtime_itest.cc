@@ -248,7 +248,14 @@ TEST_F(CriTest, ContainerdRestartIsReconciled) {
   ::runtime::v1::StopContainerRequest stop;
   stop.set_container_id(id.substr(std::string("containerd://").size()));
   stop.set_timeout(0);
-  ASSERT_TRUE(Client().Runtime(&::runtime::v1::RuntimeService::Stub::StopContainer, stop).ok());
+  // containerd's CRI has been seen to answer StopContainer with an error once,
+  // right after its restart (while it loads its containers): retried a while.
+  std::string error;
+  ASSERT_TRUE(WaitFor([&] {
+    auto r = Client().Runtime(&::runtime::v1::RuntimeService::Stub::StopContainer, stop);
+    if (!r.ok()) error = r.status().ToString();
+    return r.ok();
+  }, 10s)) << error;
   s = WaitState(pod.uid, [](const PodState& st) { return Running(st) && st.containers[0].restart_count == 1; });
   EXPECT_NE(s.containers[0].container_id, id);
 }
