@@ -102,7 +102,7 @@ class Agent::Impl {
     args.SetMaxReceiveMessageSize(64 << 20);
     stub_ = v1::Gorch::NewStub(grpc::CreateCustomChannel(options_.server, grpc::InsecureChannelCredentials(), args));
     // A pod whose state changed is reported at once, not at the next tick.
-    runtime_->SetChangeListener([this] { wake_.notify_all(); });
+    runtime_->SetChangeListener([this] { WakeSync(); });
   }
   ~Impl() {
     for (auto& t : stoppers_) t.first.join();
@@ -140,6 +140,15 @@ class Agent::Impl {
   void RemoveLeftovers();
   // Sleeps up to d, waking early when stop is set.
   void Sleep(const std::atomic<bool>& stop, std::chrono::milliseconds d);
+  // Asks the sync loop for another pass as soon as it is done with the current one
+  // (a wake-up that comes while it syncs is not lost).
+  void WakeSync() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      sync_wanted_ = true;
+    }
+    wake_.notify_all();
+  }
 
   AgentOptions options_;
   std::unique_ptr<ContainerRuntime> runtime_;
@@ -154,6 +163,7 @@ class Agent::Impl {
   uint64_t generation_ = 0;
   uint64_t synced_generation_ = 0;  // the last watch session that sent SYNCED
   uint64_t cleaned_generation_ = 0;  // the last one after which leftovers were removed
+  bool sync_wanted_ = false;  // a pod changed since the sync loop last looked
   grpc::ClientContext* watch_ctx_ = nullptr;
   // Pods being stopped (a grace period can be long): one thread each, joined once
   // done (the flag) or at the end. Guarded by mu_.
@@ -275,6 +285,7 @@ void Agent::Impl::WatchLoop(const std::atomic<bool>& stop) {
           it->second.generation = generation;
         }
       }
+      sync_wanted_ = true;
       wake_.notify_all();
     }
     grpc::Status s = reader->Finish();
@@ -390,9 +401,15 @@ void Agent::Impl::RemoveLeftovers() {
 
 void Agent::Impl::SyncLoop(const std::atomic<bool>& stop) {
   while (!stop) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      sync_wanted_ = false;
+    }
     SyncOnce();
+    // A change seen during SyncOnce (a pod just started, a new binding) is synced
+    // at once: it would otherwise wait for the next tick.
     std::unique_lock<std::mutex> lock(mu_);
-    wake_.wait_for(lock, options_.sync_interval);
+    wake_.wait_for(lock, options_.sync_interval, [&] { return sync_wanted_ || stop.load(); });
   }
 }
 

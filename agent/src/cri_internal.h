@@ -4,6 +4,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -57,6 +58,7 @@ struct PodRun {
   std::string pod_dir_name;  // PathSegment(uid)
   std::filesystem::path log_dir;
   std::string sandbox_id;
+  int64_t sandbox_ms = -1;  // how long RunPodSandbox took, until the next container start logs it
   cri::PodSandboxConfig sandbox_config;
   std::string ip;
   int64_t started_ms = 0;
@@ -106,11 +108,14 @@ class CriRuntime::Impl {
   }
   // Delay before the n-th retry (n >= 1): 0 for the first, then base * 2^(n-2), capped.
   std::chrono::milliseconds Backoff(int n) const;
-  // Makes the image present: Ok when it is (cached), else pulls it.
+  // Makes the image present: Ok when it is (cached), else pulls it. Concurrent
+  // calls for one image share one ImageStatus (and pull).
   Status EnsureImage(const std::string& image);
   void ForgetImage(const std::string& image);
 
  private:
+  // ImageStatus, and PullImage when the runtime does not have the image.
+  Status CheckOrPullImage(const std::string& image);
   void PollLoop();
   void PollOnce(bool with_stats);
   // Runs one pod until it is stopped, then tears it down.
@@ -125,6 +130,7 @@ class CriRuntime::Impl {
   std::unordered_map<std::string, std::unique_ptr<PodRun>> pods_;  // by uid
   std::unordered_map<std::string, FoundSandbox> found_;            // by uid
   std::set<std::string> present_images_;
+  std::unordered_map<std::string, std::shared_future<Status>> image_checks_;  // by image, while one runs
   std::function<void()> listener_;
   bool stopping_ = false;
   std::condition_variable poll_cv_;

@@ -21,6 +21,10 @@ int64_t NowMs() {
 
 int64_t NanosToMs(int64_t ns) { return ns / 1'000'000; }
 
+int64_t MsSince(SteadyClock::time_point t) {
+  return std::chrono::duration_cast<milliseconds>(SteadyClock::now() - t).count();
+}
+
 std::string Seconds(milliseconds d) {
   return d.count() % 1000 == 0 ? std::to_string(d.count() / 1000) + "s" : std::to_string(d.count()) + "ms";
 }
@@ -101,7 +105,9 @@ bool PodWorker::EnsureSandbox() {
   pod_.sandbox_config = SandboxConfig(impl_.options(), pod_.spec, pod_.log_dir);
   cri::RunPodSandboxRequest req;
   *req.mutable_config() = pod_.sandbox_config;
+  const auto sandbox_begin = SteadyClock::now();
   auto resp = impl_.client().Runtime(&cri::RuntimeService::Stub::RunPodSandbox, req);
+  pod_.sandbox_ms = MsSince(sandbox_begin);
   if (!resp.ok()) return fail("SandboxCreateFailed", "cannot create the pod sandbox: " + resp.status().message());
   pod_.sandbox_id = resp->pod_sandbox_id();
   pod_.reason.clear();
@@ -285,7 +291,9 @@ bool PodWorker::StartContainer(ContainerRun& c) {
 
   std::error_code ec;
   fs::create_directories(pod_.log_dir / spec.name, ec);
+  const auto create_begin = SteadyClock::now();
   auto created = impl_.client().Runtime(&cri::RuntimeService::Stub::CreateContainer, req);
+  const int64_t create_ms = MsSince(create_begin);
   if (!created.ok()) {
     if (created.status().IsUnavailable()) return false;
     impl_.ForgetImage(spec.image);
@@ -293,7 +301,9 @@ bool PodWorker::StartContainer(ContainerRun& c) {
   }
   cri::StartContainerRequest start;
   start.set_container_id(created->container_id());
+  const auto start_begin = SteadyClock::now();
   auto started = impl_.client().Runtime(&cri::RuntimeService::Stub::StartContainer, start);
+  const int64_t start_ms = MsSince(start_begin);
   // The previous run is kept for its logs; the one before it goes now.
   if (!c.id.empty()) {
     cri::ListContainersRequest list;
@@ -343,8 +353,12 @@ bool PodWorker::StartContainer(ContainerRun& c) {
   c.live_due = at(spec.liveness);
   c.ready_due = at(spec.readiness);
   c.start_due = at(spec.startup);
+  // The CRI calls' times, for finding where a slow start went.
+  std::string took = "create " + std::to_string(create_ms) + " ms, start " + std::to_string(start_ms) + " ms";
+  if (pod_.sandbox_ms >= 0) took = "sandbox " + std::to_string(pod_.sandbox_ms) + " ms, " + took;
+  pod_.sandbox_ms = -1;
   impl_.Log("pod " + name + " started (" + created->container_id().substr(0, 12) +
-            (attempt > 0 ? ", restart " + std::to_string(attempt) : std::string()) + ")");
+            (attempt > 0 ? ", restart " + std::to_string(attempt) : std::string()) + "; " + took + ")");
   return true;
 }
 

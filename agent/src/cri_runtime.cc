@@ -73,10 +73,32 @@ milliseconds CriRuntime::Impl::Backoff(int n) const {
 }
 
 Status CriRuntime::Impl::EnsureImage(const std::string& image) {
+  // One check (and pull) per image at a time: pods that start together wait for
+  // the first one's answer instead of each asking the runtime.
+  std::promise<Status> answer;
+  std::shared_future<Status> pending;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (present_images_.count(image)) return Status::Ok();
+    auto it = image_checks_.find(image);
+    if (it != image_checks_.end()) {
+      pending = it->second;
+    } else {
+      image_checks_.emplace(image, answer.get_future().share());
+    }
   }
+  if (pending.valid()) return pending.get();
+  Status s = CheckOrPullImage(image);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (s.ok()) present_images_.insert(image);
+    image_checks_.erase(image);
+  }
+  answer.set_value(s);
+  return s;
+}
+
+Status CriRuntime::Impl::CheckOrPullImage(const std::string& image) {
   cri::ImageStatusRequest status;
   status.mutable_image()->set_image(image);
   auto resp = client_.Image(&cri::ImageService::Stub::ImageStatus, status);
@@ -88,8 +110,6 @@ Status CriRuntime::Impl::EnsureImage(const std::string& image) {
     auto pulled = client_.Image(&cri::ImageService::Stub::PullImage, pull, options_.pull_timeout);
     if (!pulled.ok()) return WithMessage(pulled.status(), "failed to pull image \"" + image + "\": " + pulled.status().message());
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  present_images_.insert(image);
   return Status::Ok();
 }
 
