@@ -489,9 +489,15 @@ Status ImportLocalImages(const std::string& endpoint) {
     if (!archive.ok()) return archive.status();
     // Beside the socket: a private, short, writable place.
     fs::path tar = fs::path(socket).parent_path() / ("import-" + Sha256Hex(spec.ref).substr(0, 8) + ".tar");
-    if (Status s = ImportImageArchive(socket, *archive, spec.ref, tar); !s.ok()) {
-      return Status::Unavailable("importing " + spec.ref + ": " + s.message());
+    // Right after a start containerd has been seen to answer an import with
+    // "content digest … not found" once; a second try succeeds. Up to 4 tries.
+    Status s;
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
+      s = ImportImageArchive(socket, *archive, spec.ref, tar);
+      if (s.ok()) break;
     }
+    if (!s.ok()) return Status::Unavailable("importing " + spec.ref + " (4 tries): " + s.message());
   }
   return Status::Ok();
 }

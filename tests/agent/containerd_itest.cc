@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "gorch/agent/images.h"
+#include "import_assertion.h"
 
 namespace gorch::agent {
 namespace {
@@ -70,13 +71,13 @@ TEST_F(ContainerdTest, StartsImportsRestartsAndStopsClean) {
   EXPECT_NE(config.find("restrict_oom_score_adj = true"), std::string::npos);
   EXPECT_NE(config.find("sandbox_image = \"localhost/pause:1\""), std::string::npos);
 
-  ASSERT_TRUE(ImportLocalImages((*c)->Endpoint()).ok());
+  ASSERT_TRUE(Imported((*c)->Endpoint()));
   auto images = RunCtr(socket, {"-n", "k8s.io", "images", "ls", "-q"});
   ASSERT_TRUE(images.ok()) << images.status().ToString();
   EXPECT_NE(images->find("localhost/busybox:1"), std::string::npos) << *images;
   EXPECT_NE(images->find("localhost/pause:1"), std::string::npos) << *images;
   // Importing again is harmless.
-  ASSERT_TRUE(ImportLocalImages((*c)->Endpoint()).ok());
+  ASSERT_TRUE(Imported((*c)->Endpoint()));
 
   const pid_t first = (*c)->Pid();
   ASSERT_TRUE((*c)->Restart().ok());
@@ -116,7 +117,7 @@ TEST_F(ContainerdTest, TwoInstancesRunSideBySide) {
   EXPECT_NE((*a)->SocketPath(), (*b)->SocketPath());
   EXPECT_TRUE(fs::exists(dir_ / "b" / "cni" / "net.d" / "10-gorch.conflist"));
   EXPECT_FALSE(fs::exists(dir_ / "a" / "cni" / "net.d" / "10-gorch.conflist"));
-  ASSERT_TRUE(ImportLocalImages((*a)->Endpoint()).ok());
+  ASSERT_TRUE(Imported((*a)->Endpoint()));
   // Each has its own content store: b did not get a's images.
   auto b_images = RunCtr((*b)->SocketPath(), {"-n", "k8s.io", "images", "ls", "-q"});
   ASSERT_TRUE(b_images.ok());

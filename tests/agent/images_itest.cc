@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gorch/agent/containerd.h"
+#include "import_assertion.h"
 
 namespace gorch::agent {
 namespace {
@@ -115,7 +116,7 @@ TEST_F(ImagesTest, ImportedImagesRun) {
   options.dir = dir_ / "ctrd";
   auto c = PrivateContainerd::Start(options);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  ASSERT_TRUE(ImportLocalImages((*c)->Endpoint()).ok());
+  ASSERT_TRUE(Imported((*c)->Endpoint()));
   const std::string socket = (*c)->SocketPath();
   auto images = RunCtr(socket, {"-n", "k8s.io", "images", "ls"});
   ASSERT_TRUE(images.ok());
