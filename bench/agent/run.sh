@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the agent benchmark (needs root and containerd) and prints one line per
 # figure, `name: value unit`; the progress goes to stderr.
-# usage: bench/agent/run.sh [BENCH_DIR] [--pods N]   (default build/bench/agent)
+# usage: bench/agent/run.sh [BENCH_DIR] [--pods N] [--burst B]   (default build/bench/agent; N 100, B 10; N + B must fit the node's 110 pods)
 set -euo pipefail
 dir=${1:-build/bench/agent}
 shift || true
