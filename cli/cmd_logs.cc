@@ -61,7 +61,7 @@ int RunLogs(const LogsArgs& args) {
   req.set_container(args.container);
   req.set_follow(args.follow);
   if (args.tail == 0 && !args.follow) return kExitOk;  // nothing asked for
-  req.set_tail(args.tail < 0 ? 0 : args.tail);
+  req.set_tail(args.tail < 0 ? 0 : args.tail == 0 ? -1 : args.tail);  // the request's 0 is "all"
   req.set_previous(args.previous);
   grpc::ClientContext ctx;
   if (!args.follow) ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));

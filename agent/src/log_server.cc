@@ -38,9 +38,11 @@ std::string CriLogText(std::string_view data) {
 
 namespace {
 
-// The whole lines of `text` (the last `tail` ones when tail > 0).
+// The whole lines of `text`: the last `tail` ones when tail > 0, all when 0, none
+// when negative (`--tail 0 -f`: only what comes next).
 std::string TailLines(const std::string& text, int64_t tail) {
-  if (tail <= 0) return text;
+  if (tail < 0) return "";
+  if (tail == 0) return text;
   size_t pos = text.size();
   int64_t lines = 0;
   if (pos > 0 && text[pos - 1] == '\n') --pos;

@@ -88,6 +88,13 @@ TEST_F(CriAgentTest, DeploymentRunsLogsAdoptsAndCleansUp) {
   EXPECT_EQ(out.find(" stdout F "), std::string::npos) << "CRI framing must be stripped: " << out;
   EXPECT_NE(RunCli({"logs", "nope", "-n", "demo", "--server", address_}, &out), 0);
   EXPECT_NE(out.find("nope"), std::string::npos) << out;
+  // --tail 1: the last line; --tail 0 -f: none of what is written already, only what comes.
+  ASSERT_EQ(RunCli({"logs", name, "-n", "demo", "--tail", "1", "--server", address_}, &out), 0);
+  EXPECT_NE(out.find("greeting="), std::string::npos) << out;
+  pid_t fresh = Spawn({"logs", name, "-n", "demo", "-f", "--tail", "0", "--server", address_}, root_ / "fresh.log");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // long enough for old lines to arrive, if sent
+  EXPECT_EQ(ReadFile(root_ / "fresh.log").find("greeting="), std::string::npos) << ReadFile(root_ / "fresh.log");
+  Stop(fresh, SIGTERM);
 
   // kill -9 the agent, start another: the same container goes on, not restarted.
   Stop(agent_, SIGKILL);
