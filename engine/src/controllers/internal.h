@@ -105,6 +105,12 @@ struct BoundPodMemo {
   std::optional<planner::PodRequest> request;  // nullopt: the spec does not parse
 };
 
+// What the scheduler read from one Node object, valid for one mod_revision.
+struct NodeMemo {
+  int64_t mod_revision = 0;
+  std::optional<planner::NodeInfo> info;  // nullopt: not Ready, or malformed
+};
+
 class Context {
  public:
   Context(store::Store& store, const ControlPlaneOptions& options, store::Clock& clock)
@@ -118,6 +124,8 @@ class Context {
   Cache& cache() { return cache_; }
   // The scheduler's memo of bound pods, by store key.
   std::unordered_map<std::string, BoundPodMemo>& bound_pods() { return bound_pods_; }
+  // The scheduler's memo of nodes, by store key.
+  std::unordered_map<std::string, NodeMemo>& nodes_seen() { return nodes_seen_; }
 
   // Writes all mutations in one transaction (REQUIRES: at most kMaxTxnOps). Returns
   // true on success (the cache is updated at once), false when a guard failed (the
@@ -138,6 +146,7 @@ class Context {
   store::Clock& clock_;
   Cache cache_;
   std::unordered_map<std::string, BoundPodMemo> bound_pods_;
+  std::unordered_map<std::string, NodeMemo> nodes_seen_;
 };
 
 // ---- keys and JSON ----

@@ -42,19 +42,33 @@ Result<planner::PodRequest> Request(const Json& pod, const std::string& ns) {
 
 }  // namespace
 
-// The Ready nodes and the pods bound to them (finished pods do not count). A pod's
-// request is read from its spec once per version (the memo), not on every pass.
+// The Ready nodes and the pods bound to them (finished pods do not count). A node's
+// and a pod's request are read from the object once per version (the memos), not
+// on every pass.
 Result<planner::ClusterSnapshot> ReadyCluster(Context& ctx) {
   planner::ClusterSnapshot snap;
   std::map<std::string, size_t, std::less<>> index;
+  std::unordered_map<std::string, NodeMemo> nodes;
   for (auto& [key, obj] : ctx.cache().List("/Node//")) {
-    const Json& node = obj->object();
-    if (!NodeReady(node)) continue;
-    Result<planner::NodeInfo> info = planner::NodeInfoFromObject(ToValue(node));
-    if (!info.ok()) continue;  // a malformed node is not schedulable
-    index[info->name] = snap.nodes.size();
-    snap.nodes.push_back(std::move(*info));
+    auto old = ctx.nodes_seen().find(key);
+    NodeMemo m;
+    if (old != ctx.nodes_seen().end() && old->second.mod_revision == obj->mod_revision) {
+      m = std::move(old->second);
+    } else {
+      m.mod_revision = obj->mod_revision;
+      const Json& node = obj->object();
+      if (NodeReady(node)) {
+        Result<planner::NodeInfo> info = planner::NodeInfoFromObject(ToValue(node));
+        if (info.ok()) m.info = std::move(*info);  // a malformed node is not schedulable
+      }
+    }
+    if (m.info) {
+      index[m.info->name] = snap.nodes.size();
+      snap.nodes.push_back(*m.info);
+    }
+    nodes.emplace(key, std::move(m));
   }
+  ctx.nodes_seen() = std::move(nodes);
   std::unordered_map<std::string, BoundPodMemo> memo;
   memo.reserve(ctx.bound_pods().size());
   for (auto& [key, obj] : ctx.cache().List("/Pod/")) {
