@@ -70,8 +70,8 @@ Status UpdateDeploymentStatus(Context& ctx, const std::string& ns, const std::st
                  "replica set " + new_rs + " has successfully progressed", now);
     st["lastGoodTemplateHash"] = hash;
     st["lastGoodRevision"] = revision;
-    Json& rollout = st["rollout"];  // done: the waves taken are all it took
-    if (StringAt(rollout, "templateHash") == hash) rollout["waves"] = IntAt(rollout, "wave", 0);
+    if (StringAt(At(st, "rollout"), "templateHash") == hash)  // done: the waves taken are all it took
+      st["rollout"]["waves"] = IntAt(st["rollout"], "wave", 0);
   } else if (paused) {
     SetCondition(&conds, "Progressing", "Unknown", "DeploymentPaused", "deployment is paused", now);
   } else if (now - since > deadline_ms) {
