@@ -19,6 +19,7 @@ struct PlanArgs {
   std::string state_dir;
   std::string server;
   std::string live_file;
+  std::string base_rev;  // with --git: plan against what this revision would deploy
   std::string nodes;
   std::string out;
   std::string output = "text";
@@ -27,11 +28,33 @@ struct PlanArgs {
   bool most_allocated = false;
 };
 
+// The live state a cluster would have after applying revision `base` of the same
+// repository and path: what `gorch plan --git . --rev HEAD --base origin/main`
+// compares with (the pull-request view, no cluster needed).
+bool BaseRevisionAsLive(const compiler::CompileOptions& head, const std::string& base, planner::LiveState& live) {
+  compiler::CompileOptions options = head;
+  options.git_rev = base;
+  compiler::CompileResult compiled = compiler::Compile(options);
+  PrintDiagnostics(compiled.diags);
+  if (!compiled.ok()) {
+    std::cerr << "gorch: --base " << base << ": " << compiled.diags.error_count()
+              << " error(s) in the base revision; no plan made\n";
+    return false;
+  }
+  live = planner::LiveState{};
+  live.applied_commit = compiled.state.commit;
+  live.applied_hash = compiled.state.hash;
+  for (const compiler::Resource& r : compiled.state.resources)
+    live.resources.push_back({r.id, r.api_version, r.object, r.content_hash, true, 0});
+  live.Sort();
+  return true;
+}
+
 int RunPlan(const PlanArgs& args) {
   compiler::CompileOptions options;
   if (!ToCompileOptions(args.flags, options)) return kExitError;
-  if (!args.state_dir.empty() + !args.live_file.empty() + !args.server.empty() > 1) {
-    std::cerr << "gorch: error: --server, --state and --live are alternatives: give one\n";
+  if (!args.state_dir.empty() + !args.live_file.empty() + !args.server.empty() + !args.base_rev.empty() > 1) {
+    std::cerr << "gorch: error: --server, --state, --live and --base are alternatives: give one\n";
     return kExitError;
   }
   planner::LiveState live;
@@ -59,6 +82,17 @@ int RunPlan(const PlanArgs& args) {
       return kExitError;
     }
     live = std::move(*parsed);
+  }
+  if (!args.base_rev.empty()) {
+    if (args.flags.git_repo.empty()) {
+      std::cerr << "gorch: error: --base needs --git (it names a revision of that repository)\n";
+      return kExitError;
+    }
+    if (!args.out.empty()) {
+      std::cerr << "gorch: error: --base and --out: a plan against another revision is for review, not to apply\n";
+      return kExitError;
+    }
+    if (!BaseRevisionAsLive(options, args.base_rev, live)) return kExitError;
   }
   if (!args.nodes.empty()) {
     auto described = planner::ParseDescribedCluster(args.nodes);
@@ -117,12 +151,15 @@ void AddPlanCommand(CLI::App& app, RunState& state) {
       "Examples:\n"
       "  gorch plan examples/shop --nodes 3x4cpu16Gi\n"
       "  gorch plan --git . --rev HEAD --state /var/lib/gorch -o markdown --detailed-exitcode\n"
+      "  gorch plan --git . --rev HEAD --base origin/main -o markdown   # a pull request's changes\n"
       "Exit codes: 0 ok (with --detailed-exitcode: no changes), 1 error, 2 changes present.");
   AddCompileFlags(cmd, args->flags);
   auto* state_opt = cmd->add_option("--state", args->state_dir, "Data directory of the live store (LMDB)");
   cmd->add_option("--server", args->server, "Plan against the live state of `gorch server` at HOST:PORT")
       ->excludes(state_opt);
   cmd->add_option("--live", args->live_file, "A live-state JSON file instead of a store")->excludes(state_opt);
+  cmd->add_option("--base", args->base_rev,
+                  "With --git: plan against what this revision would deploy (a pull request's base, e.g. origin/main)");
   cmd->add_option("--nodes", args->nodes, "Described cluster to place pods on, e.g. 5x4cpu16Gi,2x8cpu32Gi:gpu=true");
   cmd->add_option("--out", args->out, "Save the plan (versioned JSON) for `gorch apply FILE`");
   cmd->add_option("-o,--output", args->output, "Output format")

@@ -131,4 +131,45 @@ TEST_F(CliTest, MarkdownPlanForPullRequests) {
   EXPECT_NE(bad.err.find("--nodes"), std::string::npos) << bad.err;
 }
 
+// The pull-request view: what HEAD changes against what the base revision would
+// deploy, with no cluster (`gorch plan --git . --rev HEAD --base main`).
+TEST_F(CliTest, PlanAgainstABaseRevisionShowsOnlyTheBranchsChanges) {
+  if (std::system("git --version > /dev/null 2>&1") != 0) GTEST_SKIP() << "no git";
+  fs::create_directories(state_ / "deploy");
+  auto write = [&](const std::string& level, bool second) {
+    std::ofstream out(state_ / "deploy" / "cm.yaml");
+    out << "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  LEVEL: " << level << "\n";
+    if (second) out << "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  A: b\n";
+  };
+  auto sh = [&](const std::string& commands) {
+    return std::system(("cd '" + state_.string() + "' && " + commands).c_str());
+  };
+  const std::string commit = "git add -A && git -c user.name=t -c user.email=t@e commit -q -m ";
+  write("info", false);
+  ASSERT_EQ(sh("git init -q && " + commit + "base"), 0);
+  write("debug", true);
+  ASSERT_EQ(sh(commit + "head"), 0);
+  ASSERT_EQ(sh("echo '# a comment' >> deploy/cm.yaml && " + commit + "comment"), 0);
+  const std::string repo = "--git '" + state_.string() + "' --path deploy";
+  GorchRun r = Gorch("plan " + repo + " --rev HEAD --base HEAD~2 --detailed-exitcode");
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_NE(r.out.find("~ ConfigMap default/app"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("data.LEVEL: \"info\" → \"debug\""), std::string::npos) << "the changed field: " << r.out;
+  EXPECT_NE(r.out.find("+ ConfigMap default/extra"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 to create, 1 to change"), std::string::npos) << r.out;
+  // Against itself: nothing.
+  GorchRun same = Gorch("plan " + repo + " --rev HEAD --base HEAD --detailed-exitcode");
+  EXPECT_EQ(same.code, 0) << same.out << same.err;
+  // Misuse is a clear error.
+  GorchRun no_git = Gorch("plan examples/shop --base HEAD~1");
+  EXPECT_EQ(no_git.code, 1);
+  EXPECT_NE(no_git.err.find("--base needs --git"), std::string::npos) << no_git.err;
+  GorchRun saved = Gorch("plan " + repo + " --base HEAD~1 --out '" + (state_ / "p.json").string() + "'");
+  EXPECT_EQ(saved.code, 1);
+  EXPECT_NE(saved.err.find("not to apply"), std::string::npos) << saved.err;
+  GorchRun bad_rev = Gorch("plan " + repo + " --base no-such-branch");
+  EXPECT_EQ(bad_rev.code, 1);
+  EXPECT_NE(bad_rev.err.find("no-such-branch"), std::string::npos) << bad_rev.err;
+}
+
 }  // namespace
