@@ -64,9 +64,10 @@ void StampCreation(lang::Value* object, const planner::LiveResource* before, con
 // does not make a plan stale.
 // The live state read for the check is handed back in *live.
 Status CheckNotStale(store::Store& st, const planner::Plan& plan, planner::LiveState* live) {
-  auto now = ReadLiveState(st);
-  if (!now.ok()) return now.status();
-  *live = *now;
+  auto read = ReadLiveState(st);
+  if (!read.ok()) return read.status();
+  *live = std::move(*read);
+  const planner::LiveState* now = live;
   if (now->revision == plan.base_revision) return Status::Ok();
   auto stale = [&](const std::string& why) {
     return Status::FailedPrecondition("stale plan: it was computed against live revision " +
