@@ -112,13 +112,16 @@ class GraphBuilder {
       Value* ns = meta->Find("namespace");
       bool namespace_defaulted = false;
       if (m.schema->namespaced) {
-        if (ns && ns->is_string() && !ns->as_string().empty()) {
+        // The type checker fills a missing namespace with a defaulted "default":
+        // that one gives way to the options' default namespace.
+        const std::string& dflt_ns = options_.default_namespace.empty() ? "default" : options_.default_namespace;
+        if (ns && ns->is_string() && !ns->as_string().empty() && !(ns->defaulted() && ns->as_string() != dflt_ns)) {
           r.id.namespace_ = ns->as_string();
         } else {
-          Value dflt = Value::String("default", meta->pos());
+          Value dflt = Value::String(dflt_ns, meta->pos());
           dflt.set_defaulted(true);
           meta->Set("namespace", std::move(dflt));
-          r.id.namespace_ = "default";
+          r.id.namespace_ = dflt_ns;
           namespace_defaulted = true;
         }
       } else if (ns) {

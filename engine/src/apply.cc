@@ -89,7 +89,7 @@ Status CheckNotStale(store::Store& st, const planner::Plan& plan, planner::LiveS
     const planner::LiveResource& a = then->resources[i];
     const planner::LiveResource& b = now->resources[i];
     if (a.id != b.id) return stale(b.id.ToString() + " appeared or went away");
-    if (a.applied_hash != b.applied_hash || a.managed != b.managed || !(a.object == b.object))
+    if (a.applied_hash != b.applied_hash || a.managed != b.managed || a.owner != b.owner || !(a.object == b.object))
       return stale(b.id.ToString() + " changed");
   }
   return Status::Ok();
@@ -115,7 +115,7 @@ Result<ApplyResult> ApplyPlan(store::Store& st, const planner::Plan& plan) {
     std::string key = c.id.StoreKey();
     if (c.action == Action::kCreate || c.action == Action::kUpdate) {
       if (!s.object) return Status::InvalidArgument("plan step " + c.id.ToString() + " has no object to apply");
-      planner::LiveResource r{c.id, c.api_version, *s.object, s.content_hash, true, 0};
+      planner::LiveResource r{c.id, c.api_version, *s.object, s.content_hash, true, 0, plan.owner};
       StampCreation(&r.object, live.Find(c.id), now);
       ops.push_back(Op::Put(key, r.ToStoreValue()));
       (c.action == Action::kCreate ? result.created : result.updated)++;

@@ -177,11 +177,16 @@ std::vector<ResourceChange> Diff(const compiler::DesiredState& desired, const Li
     const compiler::Resource& r = desired.resources[idx];
     ResourceChange c{r.id, r.api_version, Action::kCreate, {}, r.pos};
     if (const LiveResource* l = live.Find(r.id)) {
-      if (l->applied_hash == r.content_hash && !l->applied_hash.empty()) {
+      if (l->applied_hash == r.content_hash && !l->applied_hash.empty() && !options.compare_applied &&
+          l->owner == options.owner) {
         c.action = Action::kNoOp;  // fast path: same content as last applied
       } else {
         const lang::KindSchema* schema = schemas.Find(r.api_version, r.id.kind);
         c.fields = DiffObjects(r.object, l->object, schema ? schema->body : nullptr, schemas);
+        // Taking over what another owner applied is a change even when the
+        // content is the same: from now on this owner prunes it.
+        if (l->owner != options.owner)
+          c.fields.push_back({"(owner)", Value::String(l->owner), Value::String(options.owner)});
         c.action = c.fields.empty() ? Action::kNoOp : Action::kUpdate;
       }
     }
@@ -190,7 +195,7 @@ std::vector<ResourceChange> Diff(const compiler::DesiredState& desired, const Li
   // What left git: deleted (dependents first) if gorch created it, else reported.
   std::vector<const LiveResource*> gone;
   for (const LiveResource& l : live.resources)
-    if (!desired.Find(l.id)) gone.push_back(&l);
+    if (l.owner == options.owner && !desired.Find(l.id)) gone.push_back(&l);
   std::stable_sort(gone.begin(), gone.end(), [](const LiveResource* a, const LiveResource* b) {
     int ra = compiler::CreationRank(a->id.kind), rb = compiler::CreationRank(b->id.kind);
     if (ra != rb) return ra > rb;

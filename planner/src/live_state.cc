@@ -22,7 +22,8 @@ void LiveState::Sort() {
 std::string LiveResource::ToStoreValue() const {
   auto q = [](const std::string& s) { return Value::String(s).ToJson(); };
   return "{\"apiVersion\":" + q(api_version) + ",\"managed\":" + (managed ? "true" : "false") +
-         ",\"appliedHash\":" + q(applied_hash) + ",\"object\":" + object.ToJson() + "}";
+         ",\"appliedHash\":" + q(applied_hash) + (owner.empty() ? "" : ",\"owner\":" + q(owner)) +
+         ",\"object\":" + object.ToJson() + "}";
 }
 
 std::string LiveState::ToJson() const {
@@ -35,7 +36,7 @@ std::string LiveState::ToJson() const {
     out += "{\"kind\":" + q(r.id.kind) + ",\"namespace\":" + q(r.id.namespace_) + ",\"name\":" + q(r.id.name) +
            ",\"apiVersion\":" + q(r.api_version) + ",\"managed\":" + (r.managed ? "true" : "false") +
            ",\"modRevision\":" + std::to_string(r.mod_revision) + ",\"appliedHash\":" + q(r.applied_hash) +
-           ",\"object\":" + r.object.ToJson() + "}";
+           (r.owner.empty() ? "" : ",\"owner\":" + q(r.owner)) + ",\"object\":" + r.object.ToJson() + "}";
   }
   return out + "]}";
 }
@@ -70,6 +71,7 @@ Result<LiveState> LiveState::FromJson(std::string_view json, std::string_view fi
         return Status::InvalidArgument(where + ": resources[" + std::to_string(i) + "] needs a kind and a name");
       r.api_version = Str(item, "apiVersion");
       r.applied_hash = Str(item, "appliedHash");
+      r.owner = Str(item, "owner");
       if (const Value* m = item.Find("managed"); m && m->is_bool()) r.managed = m->as_bool();
       if (const Value* mr = item.Find("modRevision"); mr && mr->is_int()) r.mod_revision = mr->as_int();
       if (const Value* o = item.Find("object")) r.object = *o;
@@ -107,6 +109,7 @@ Result<LiveState> LiveState::FromStore(int64_t revision,
       continue;
     r.api_version = Str(*v, "apiVersion");
     r.applied_hash = Str(*v, "appliedHash");
+    r.owner = Str(*v, "owner");
     if (const Value* m = v->Find("managed"); m && m->is_bool()) r.managed = m->as_bool();
     if (const Value* o = v->Find("object")) r.object = *o;
     live.resources.push_back(std::move(r));

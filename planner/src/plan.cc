@@ -116,6 +116,7 @@ Result<Plan> MakePlan(const compiler::DesiredState& desired, const LiveState& li
   plan.desired_hash = desired.hash;
   plan.commit = desired.commit;
   plan.source = desired.source;
+  plan.owner = options.diff.owner;
   PlanBuilder builder(options);
   GORCH_RETURN_IF_ERROR(builder.Init());
   for (ResourceChange& c : Diff(desired, live, schemas, options.diff)) {

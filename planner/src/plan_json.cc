@@ -73,7 +73,8 @@ Result<WaitKind> ParseWaitKind(const std::string& name) {
 std::string Plan::ToJson() const {
   std::string out = "{\"formatVersion\":" + std::to_string(format_version) +
                     ",\"baseRevision\":" + std::to_string(base_revision) + ",\"desiredHash\":" + Q(desired_hash) +
-                    ",\"commit\":" + Q(commit) + ",\"source\":" + Q(source) + ",\"summary\":{" +
+                    ",\"commit\":" + Q(commit) + ",\"source\":" + Q(source) +
+                    (owner.empty() ? "" : ",\"owner\":" + Q(owner)) + ",\"summary\":{" +
                     "\"create\":" + std::to_string(summary.create) + ",\"update\":" + std::to_string(summary.update) +
                     ",\"delete\":" + std::to_string(summary.remove) + ",\"noOp\":" + std::to_string(summary.no_op) +
                     ",\"orphan\":" + std::to_string(summary.orphan) +
@@ -137,6 +138,7 @@ Result<Plan> Plan::FromJson(std::string_view json, std::string_view file_name) {
   plan.desired_hash = Str(root, "desiredHash");
   plan.commit = Str(root, "commit");
   plan.source = Str(root, "source");
+  plan.owner = Str(root, "owner");
   if (const Value* s = root.Find("summary")) {
     plan.summary = {static_cast<int>(Int(*s, "create")), static_cast<int>(Int(*s, "update")),
                     static_cast<int>(Int(*s, "delete")), static_cast<int>(Int(*s, "noOp")),

@@ -163,6 +163,81 @@ TEST(Diff, PruneDeletesOnlyWhatGorchCreated) {
   EXPECT_FALSE(no_prune->HasChanges());
 }
 
+TEST(Diff, APlanPrunesOnlyWhatItsOwnerApplied) {
+  auto desired = CompileText(Deployment("localhost/busybox:1", 1));
+  LiveState live = Applied(desired, {}, 5);
+  for (auto& r : live.resources) r.owner = "git:a";
+  LiveResource mine{{"ConfigMap", "default", "old-a"}, "v1", lang::Value::MakeMap(), "x", true, 4, "git:a"};
+  LiveResource other{{"ConfigMap", "default", "of-b"}, "v1", lang::Value::MakeMap(), "y", true, 4, "git:b"};
+  LiveResource by_hand{{"ConfigMap", "default", "by-hand"}, "v1", lang::Value::MakeMap(), "z", true, 4, ""};
+  live.resources.push_back(mine);
+  live.resources.push_back(other);
+  live.resources.push_back(by_hand);
+  live.Sort();
+  PlanOptions as_a;
+  as_a.diff.owner = "git:a";
+  auto plan = MakePlan(desired, live, Schemas(), as_a);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->owner, "git:a");
+  EXPECT_EQ(StepFor(*plan, "ConfigMap", "old-a")->change.action, Action::kDelete);
+  EXPECT_EQ(StepFor(*plan, "ConfigMap", "of-b"), nullptr);     // another source's: out of scope
+  EXPECT_EQ(StepFor(*plan, "ConfigMap", "by-hand"), nullptr);  // a hand apply's: out of scope
+  EXPECT_EQ(plan->summary.remove, 1);
+  EXPECT_EQ(plan->summary.orphan, 0);
+  EXPECT_EQ(plan->summary.update, 0);
+  // The same desired state planned by hand takes the Deployment over.
+  auto by_cli = MakePlan(desired, live, Schemas(), {});
+  ASSERT_TRUE(by_cli.ok());
+  const PlanStep* web = StepFor(*by_cli, "Deployment", "web");
+  ASSERT_NE(web, nullptr);
+  EXPECT_EQ(web->change.action, Action::kUpdate);
+  ASSERT_EQ(web->change.fields.size(), 1u);
+  EXPECT_EQ(web->change.fields[0].path, "(owner)");
+  EXPECT_EQ(StepFor(*by_cli, "ConfigMap", "by-hand")->change.action, Action::kDelete);
+  EXPECT_EQ(StepFor(*by_cli, "ConfigMap", "old-a"), nullptr);
+  // The owner survives the plan's JSON and the store's value.
+  auto back = Plan::FromJson(plan->ToJson(), "plan.json");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->owner, "git:a");
+  auto from_store = LiveState::FromStore(6, {{"/ConfigMap/default/of-b", other.ToStoreValue()}});
+  ASSERT_TRUE(from_store.ok());
+  ASSERT_EQ(from_store->resources.size(), 1u);
+  EXPECT_EQ(from_store->resources[0].owner, "git:b");
+}
+
+TEST(Diff, CompareAppliedFindsDriftBehindAnUnchangedAppliedHash) {
+  auto desired = CompileText(Deployment("localhost/busybox:1", 2));
+  LiveState live = Applied(desired, {}, 5);
+  // Edited after the apply, the appliedHash left as it was.
+  live.resources[0].object.Find("spec")->Set("replicas", lang::Value::Int(5));
+  auto fast = MakePlan(desired, live, Schemas(), {});
+  ASSERT_TRUE(fast.ok());
+  EXPECT_FALSE(fast->HasChanges());
+  PlanOptions full;
+  full.diff.compare_applied = true;
+  auto plan = MakePlan(desired, live, Schemas(), full);
+  ASSERT_TRUE(plan.ok());
+  const PlanStep* web = StepFor(*plan, "Deployment", "web");
+  ASSERT_NE(web, nullptr);
+  ASSERT_EQ(web->change.fields.size(), 1u);
+  EXPECT_EQ(web->change.fields[0].path, "spec.replicas");
+}
+
+TEST(Diff, TheDefaultNamespaceComesFromTheCompileOptions) {
+  auto source = compiler::MakeMemorySource(
+      {{"a.yaml", Deployment("localhost/busybox:1", 1) + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, "
+                                                        "namespace: fixed}\ndata: {a: b}\n"}});
+  compiler::CompileOptions options;
+  options.default_namespace = "team-a";
+  auto r = compiler::CompileSource(*source, Schemas(), options);
+  ASSERT_TRUE(r.ok());
+  ASSERT_NE(r.state.Find({"Deployment", "team-a", "web"}), nullptr);
+  ASSERT_NE(r.state.Find({"ConfigMap", "fixed", "c"}), nullptr);
+  const lang::Value* ns = r.state.Find({"Deployment", "team-a", "web"})->object.FindPath("metadata.namespace");
+  ASSERT_NE(ns, nullptr);
+  EXPECT_EQ(ns->as_string(), "team-a");
+}
+
 TEST(Plan, JsonRoundTripsExactly) {
   auto desired = CompileShop();
   auto cluster = ParseDescribedCluster("2x4cpu16Gi,1x8cpu32Gi:disk=ssd");

@@ -28,6 +28,9 @@ struct CompileOptions {
   // References to resources not defined in the source (a Service that already
   // runs in the cluster) are warnings instead of errors.
   bool allow_external_refs = false;
+  // The namespace of namespaced resources that name none (a GitOps source's
+  // namespace; `gorch compile --namespace`).
+  std::string default_namespace = "default";
 };
 
 struct CompileResult {

@@ -22,6 +22,7 @@
 
 #include "gorch/base/status.h"
 #include "gorch/engine/git_mirror.h"
+#include "gorch/store/clock.h"
 #include "gorch/store/store.h"
 
 namespace gorch::engine {

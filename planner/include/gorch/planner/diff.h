@@ -42,6 +42,12 @@ struct ResourceChange {
 
 struct DiffOptions {
   bool prune = true;  // delete what left git (only what gorch created)
+  // Whose plan this is (LiveResource::owner). Live resources another owner
+  // applied are not in this plan's scope: never deleted, nor reported as orphans.
+  std::string owner;
+  // Compare every object field by field, even when its appliedHash says it is
+  // what the desired state holds: finds drift made after the apply (GitOps).
+  bool compare_applied = false;
 };
 
 // Changes in apply order: creates and updates in the desired state's order

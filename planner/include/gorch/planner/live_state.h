@@ -22,9 +22,12 @@ struct LiveResource {
   std::string applied_hash;  // the desired content hash it was applied from
   bool managed = true;       // created by gorch: only then may a prune delete it
   int64_t mod_revision = 0;
+  // Who applied it: "" for `gorch apply`, "git:<source>" for a git source of the
+  // control plane (engine/gitops.h). A plan prunes only what its owner applied.
+  std::string owner;
 
   // How the store keeps it, at key id.StoreKey():
-  // {"apiVersion","managed","appliedHash","object"}.
+  // {"apiVersion","managed","appliedHash",["owner",]"object"} ("owner" only when set).
   std::string ToStoreValue() const;
 };
 
@@ -42,7 +45,7 @@ struct LiveState {
 
   // JSON form (`gorch plan --live FILE`, and how the store keeps resources):
   // {"revision":N,"appliedCommit":"..","appliedHash":"..","resources":[
-  //   {"kind","namespace","name","apiVersion","managed","modRevision","appliedHash","object"}]}
+  //   {"kind","namespace","name","apiVersion","managed","modRevision","appliedHash",["owner",]"object"}]}
   std::string ToJson() const;
   static Result<LiveState> FromJson(std::string_view json, std::string_view file_name);
 

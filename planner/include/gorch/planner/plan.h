@@ -50,6 +50,7 @@ struct Plan {
   std::string desired_hash;
   std::string commit;
   std::string source;
+  std::string owner;  // DiffOptions::owner: stamped on what the apply writes ("" = `gorch apply`)
   std::vector<PlanStep> steps;  // apply order; no-ops left out
   PlanSummary summary;
 
