@@ -25,6 +25,7 @@ struct PlanArgs {
   std::string output = "text";
   bool detailed_exitcode = false;
   bool no_prune = false;
+  std::string as_source;  // --source NAME: plan with owner "git:NAME"
   bool most_allocated = false;
 };
 
@@ -93,6 +94,9 @@ int RunPlan(const PlanArgs& args) {
       return kExitError;
     }
     if (!BaseRevisionAsLive(options, args.base_rev, live)) return kExitError;
+    // What the base revision deployed, it deployed as this plan's owner.
+    if (!args.as_source.empty())
+      for (planner::LiveResource& r : live.resources) r.owner = "git:" + args.as_source;
   }
   if (!args.nodes.empty()) {
     auto described = planner::ParseDescribedCluster(args.nodes);
@@ -117,6 +121,7 @@ int RunPlan(const PlanArgs& args) {
   }
   planner::PlanOptions plan_options;
   plan_options.diff.prune = !args.no_prune;
+  if (!args.as_source.empty()) plan_options.diff.owner = "git:" + args.as_source;
   if (args.most_allocated) plan_options.scheduler.resource_scoring = planner::ResourceScoring::kMostAllocated;
   if (!cluster.nodes.empty()) plan_options.cluster = &cluster;
   auto plan = planner::MakePlan(compiled.state, live, *schemas, plan_options);
@@ -167,6 +172,9 @@ void AddPlanCommand(CLI::App& app, RunState& state) {
       ->capture_default_str();
   cmd->add_flag("--detailed-exitcode", args->detailed_exitcode, "Exit 2 when the plan has changes, 0 when none");
   cmd->add_flag("--no-prune", args->no_prune, "Keep resources that left git instead of deleting them");
+  cmd->add_option("--source", args->as_source,
+                  "Plan as the server's git source NAME would: prune only what it applied, and its resources are "
+                  "not taken over (use its --path and --namespace too)");
   cmd->add_flag("--most-allocated", args->most_allocated, "Pack pods onto the fullest nodes (default: spread)");
   cmd->callback([args, &state] { state.exit_code = RunPlan(*args); });
 }

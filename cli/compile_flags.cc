@@ -22,6 +22,9 @@ void AddCompileFlags(CLI::App* cmd, CompileFlags& flags) {
   cmd->add_option("--threads", flags.threads, "Parser and checker threads (0: all cores)");
   cmd->add_flag("--allow-external-refs", flags.allow_external_refs,
                 "References to resources not in the source are warnings, not errors");
+  cmd->add_option("-n,--namespace", flags.default_namespace,
+                  "Namespace of the resources that name none (a git source's --namespace)")
+      ->capture_default_str();
 }
 
 namespace {
@@ -53,6 +56,7 @@ bool ToCompileOptions(const CompileFlags& flags, compiler::CompileOptions& optio
   options.git_rev = flags.git_rev;
   options.git_subdir = flags.git_subdir;
   options.schema_dirs = flags.schema_dirs;
+  options.default_namespace = flags.default_namespace;
   options.allow_external_refs = flags.allow_external_refs;
   options.load.jpaths = flags.jpaths;
   options.load.threads = flags.threads;

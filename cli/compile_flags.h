@@ -23,10 +23,11 @@ struct CompileFlags {
   std::string max_file_size = "16Mi";
   unsigned threads = 0;
   bool allow_external_refs = false;
+  std::string default_namespace = "default";
 };
 
 // Adds PATH, --git/--rev/--path, --schema, --ext-str, --jpath, --max-file-size,
-// --threads and --allow-external-refs to cmd.
+// --threads, --allow-external-refs and -n/--namespace to cmd.
 void AddCompileFlags(CLI::App* cmd, CompileFlags& flags);
 
 // Turns the flags into CompileOptions; a malformed flag value is reported to

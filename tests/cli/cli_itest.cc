@@ -172,4 +172,25 @@ TEST_F(CliTest, PlanAgainstABaseRevisionShowsOnlyTheBranchsChanges) {
   EXPECT_NE(bad_rev.err.find("no-such-branch"), std::string::npos) << bad_rev.err;
 }
 
+TEST_F(CliTest, NamespaceFlagAndPlanningAsAGitSource) {
+  // -n: the namespace of resources that name none.
+  fs::create_directories(state_ / "src");
+  std::ofstream(state_ / "src" / "cm.yaml") << "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  A: b\n";
+  GorchRun r = Gorch("plan '" + (state_ / "src").string() + "' -n team-a");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("+ ConfigMap team-a/app"), std::string::npos) << r.out;
+  // A live state a git source applied: planning by hand takes it over (an
+  // update of its owner); planning as that source changes nothing.
+  std::ofstream(state_ / "live.json")
+      << "{\"revision\":3,\"resources\":[{\"kind\":\"ConfigMap\",\"namespace\":\"team-a\",\"name\":\"app\","
+         "\"apiVersion\":\"v1\",\"managed\":true,\"owner\":\"git:team-a\",\"object\":{\"apiVersion\":\"v1\","
+         "\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"app\",\"namespace\":\"team-a\"},\"data\":{\"A\":\"b\"}}}]}";
+  const std::string common = "plan '" + (state_ / "src").string() + "' -n team-a --live '" + (state_ / "live.json").string() + "' --detailed-exitcode";
+  GorchRun by_hand = Gorch(common);
+  EXPECT_EQ(by_hand.code, 2) << by_hand.out << by_hand.err;
+  EXPECT_NE(by_hand.out.find("(owner)"), std::string::npos) << by_hand.out;
+  GorchRun as_source = Gorch(common + " --source team-a");
+  EXPECT_EQ(as_source.code, 0) << as_source.out << as_source.err;
+}
+
 }  // namespace
