@@ -35,14 +35,26 @@ const Obj* Cache::Get(const std::string& key) const {
   return it == objects_.end() ? nullptr : &it->second;
 }
 
-std::vector<std::pair<std::string, const Obj*>> Cache::List(std::string_view prefix) const {
-  std::vector<std::pair<std::string, const Obj*>> out;
-  for (auto it = objects_.lower_bound(prefix); it != objects_.end(); ++it) {
-    if (it->first.compare(0, prefix.size(), prefix) != 0) break;
-    out.emplace_back(it->first, &it->second);
-  }
+std::vector<CacheEntry> Cache::List(std::string_view prefix) const {
+  std::vector<CacheEntry> out;
+  ForEach(prefix, [&](const std::string& key, const Obj& obj) { out.emplace_back(key, &obj); });
   return out;
 }
+
+namespace {
+
+// A pod's new value keeps the old one's shape revision when its spec and labels
+// are unchanged (the agents' status reports).
+int64_t ShapeRevision(const std::string& key, const Obj* old, const Json& value, int64_t revision) {
+  if (!old || key.rfind("/Pod/", 0) != 0) return revision;
+  const Json& a = old->object();
+  const Json& b = At(value, "object");
+  if (At(a, "spec") != At(b, "spec")) return revision;
+  if (At(At(a, "metadata"), "labels") != At(At(b, "metadata"), "labels")) return revision;
+  return old->shape_revision;
+}
+
+}  // namespace
 
 std::optional<Obj> Cache::Put(const std::string& key, int64_t revision, Json value) {
   auto tomb = tombstones_.find(key);
@@ -53,11 +65,12 @@ std::optional<Obj> Cache::Put(const std::string& key, int64_t revision, Json val
   auto it = objects_.find(key);
   if (it != objects_.end()) {
     if (it->second.mod_revision >= revision) return std::nullopt;
+    const int64_t shape = ShapeRevision(key, &it->second, value, revision);
     Obj old = std::move(it->second);
-    it->second = Obj{revision, std::move(value)};
+    it->second = Obj{revision, std::move(value), shape};
     return old;
   }
-  objects_.emplace(key, Obj{revision, std::move(value)});
+  objects_.emplace(key, Obj{revision, std::move(value), revision});
   return std::nullopt;
 }
 
@@ -79,7 +92,7 @@ void Cache::Trim(int64_t revision) {
 
 // ---- writes ----
 
-Result<bool> Context::Commit(const std::vector<Mutation>& mutations) {
+Result<bool> Context::Commit(std::vector<Mutation> mutations) {
   if (mutations.empty()) return true;
   store::TxnRequest txn;
   for (const Mutation& m : mutations) {
@@ -106,10 +119,10 @@ Result<bool> Context::Commit(const std::vector<Mutation>& mutations) {
     }
     return false;
   }
-  for (const Mutation& m : mutations) {
+  for (Mutation& m : mutations) {
     if (m.value) {
-      std::optional<Obj> old = cache_.Put(m.key, resp->revision, *m.value);
-      Dispatch(m.key, &*m.value, old ? &old->value : nullptr);
+      std::optional<Obj> old = cache_.Put(m.key, resp->revision, std::move(*m.value));
+      if (const Obj* now = cache_.Get(m.key)) Dispatch(m.key, &now->value, old ? &old->value : nullptr);
     } else {
       std::optional<Obj> old = cache_.Delete(m.key, resp->revision);
       Dispatch(m.key, nullptr, old ? &old->value : nullptr);
@@ -118,8 +131,8 @@ Result<bool> Context::Commit(const std::vector<Mutation>& mutations) {
   return true;
 }
 
-Status Context::CommitOrAbort(const std::vector<Mutation>& mutations) {
-  Result<bool> ok = Commit(mutations);
+Status Context::CommitOrAbort(std::vector<Mutation> mutations) {
+  Result<bool> ok = Commit(std::move(mutations));
   if (!ok.ok()) return ok.status();
   if (!*ok) return Status::Aborted("write conflict");
   return Status::Ok();
@@ -277,17 +290,17 @@ bool Available(const PodView& pod, int32_t min_ready_seconds, int64_t now, std::
   return false;
 }
 
-std::vector<std::pair<std::string, const Obj*>> OwnedPods(Cache& cache, std::string_view ns,
-                                                          std::string_view owner_kind, std::string_view owner) {
-  std::vector<std::pair<std::string, const Obj*>> out;
-  for (auto& [key, obj] : cache.List(ObjectKey("Pod", ns, std::string(owner) + "-"))) {
-    for (const Owner& o : obj->pod_memo(key).owners) {
+std::vector<CacheEntry> OwnedPods(Cache& cache, std::string_view ns, std::string_view owner_kind,
+                                  std::string_view owner) {
+  std::vector<CacheEntry> out;
+  cache.ForEach(ObjectKey("Pod", ns, std::string(owner) + "-"), [&](const std::string& key, const Obj& obj) {
+    for (const Owner& o : obj.pod_memo(key).owners) {
       if (o.kind == owner_kind && o.name == owner) {
-        out.emplace_back(key, obj);
+        out.emplace_back(key, &obj);
         break;
       }
     }
-  }
+  });
   return out;
 }
 

@@ -81,7 +81,6 @@ class ControlPlaneImpl final : public ControlPlane, public Context {
   std::priority_queue<Delayed, std::vector<Delayed>, std::greater<>> delayed_;
   uint64_t seq_ = 0;
   std::unordered_map<Item, int, ItemHash> failures_;
-  std::set<std::string> unscheduled_;  // pod keys without a node
   int64_t next_resync_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
@@ -197,12 +196,12 @@ void ControlPlaneImpl::Dispatch(const std::string& key, const Json* value, const
                          StringAt(At(object, "status"), "phase") != "Succeeded" &&
                          StringAt(At(object, "status"), "phase") != "Failed";
     if (pending) {
-      unscheduled_.insert(key);
+      pending_pods().insert(key);
       Enqueue(Controller::kScheduler, "*", 0);
     } else {
-      unscheduled_.erase(key);
+      pending_pods().erase(key);
       // A pod gone frees room for pending ones.
-      if (!value && !unscheduled_.empty()) Enqueue(Controller::kScheduler, "*", 0);
+      if (!value && !pending_pods().empty()) Enqueue(Controller::kScheduler, "*", 0);
     }
   } else if (kind == "Node") {
     Enqueue(Controller::kNode, name, 0);

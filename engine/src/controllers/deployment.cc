@@ -21,7 +21,7 @@ struct RsInfo {
   const Obj* obj = nullptr;
   int64_t revision = 0;
   int32_t replicas = 0;
-  std::vector<PodView> pods;
+  std::vector<const PodView*> pods;  // memos in the cache: valid until the sync writes
 };
 
 int64_t RevisionOf(const Json& rs_object) {
@@ -80,6 +80,7 @@ class DeploymentSync {
   Status ResolveTarget();
   Status EnsureNewReplicaSet(bool* wrote);
   Mutation CountWave(const planner::DeploymentRollout& spec, const std::vector<planner::PodStatus>& pods);
+  bool Steady(const planner::DeploymentRollout& spec, planner::RolloutStep* step);
   Status TakeStep(const planner::DeploymentRollout& spec, planner::RolloutStep* step);
   Status UpdateStatus(bool complete);
   Status PruneHistory();
@@ -113,8 +114,8 @@ void DeploymentSync::LoadReplicaSets() {
     rs.revision = RevisionOf(o);
     rs.replicas = static_cast<int32_t>(IntAt(At(o, "spec"), "replicas", 0));
     for (auto& [pk, pobj] : OwnedPods(ctx_.cache(), ns_, "ReplicaSet", rs.name)) {
-      PodView p = ViewPod(pk, *pobj);
-      if (!p.terminal()) rs.pods.push_back(std::move(p));
+      const PodView& p = ViewPod(pk, *pobj);
+      if (!p.terminal()) rs.pods.push_back(&p);
     }
     rses_.push_back(std::move(rs));
   }
@@ -178,16 +179,45 @@ Status DeploymentSync::EnsureNewReplicaSet(bool* wrote) {
   return Status::Ok();
 }
 
+// The steady state: every pod (and every pod yet to be created) is of the new
+// revision and there are spec.replicas of them. NextDeploymentStep then takes no
+// step, and the rollout is complete once all are available; this answers that
+// without handing it every pod. False: not that state (or a spec the planner must
+// judge), the planner decides.
+bool DeploymentSync::Steady(const planner::DeploymentRollout& spec, planner::RolloutStep* step) {
+  if (spec.strategy != planner::DeploymentStrategy::kRecreate) {  // fenceposts the planner would refuse
+    const planner::IntOrPercent& surge = spec.max_surge;
+    const planner::IntOrPercent& unavailable = spec.max_unavailable;
+    if (surge.value < 0 || unavailable.value < 0 || (surge.value == 0 && unavailable.value == 0) ||
+        (unavailable.percent && unavailable.value > 100))
+      return false;
+  }
+  if (spec.replicas < 0 || spec.min_ready_seconds < 0) return false;
+  int64_t updated = 0, available = 0;
+  for (const RsInfo& rs : rses_) {
+    const bool is_new = &rs == new_rs_;
+    if (!is_new && (!rs.pods.empty() || rs.replicas > 0)) return false;
+    if (!is_new) continue;
+    updated = std::max<int64_t>(static_cast<int64_t>(rs.pods.size()), rs.replicas);
+    for (const PodView* p : rs.pods) available += Available(*p, spec.min_ready_seconds, now_, &wait_ms_);
+  }
+  if (updated != spec.replicas) return false;
+  *step = planner::RolloutStep{};
+  step->complete = available == spec.replicas;
+  return true;
+}
+
 Status DeploymentSync::TakeStep(const planner::DeploymentRollout& spec, planner::RolloutStep* step) {
+  if (Steady(spec, step)) return Status::Ok();
   std::vector<planner::PodStatus> pods;
   for (const RsInfo& rs : rses_) {
     const bool updated = &rs == new_rs_;
-    for (const PodView& p : rs.pods) {
+    for (const PodView* p : rs.pods) {
       planner::PodStatus s;
-      s.name = p.name;
+      s.name = p->name;
       s.updated = updated;
-      s.ready = p.ready;
-      s.available = Available(p, spec.min_ready_seconds, now_, &wait_ms_);
+      s.ready = p->ready;
+      s.available = Available(*p, spec.min_ready_seconds, now_, &wait_ms_);
       pods.push_back(std::move(s));
     }
     for (int32_t i = static_cast<int32_t>(rs.pods.size()); i < rs.replicas; ++i) {
@@ -215,10 +245,10 @@ Status DeploymentSync::TakeStep(const planner::DeploymentRollout& spec, planner:
   for (const std::string& victim : step->remove) {
     for (RsInfo& rs : rses_) {
       if (victim.rfind("~" + rs.name + "-", 0) == 0) delta[&rs] -= 1;
-      for (const PodView& p : rs.pods) {
-        if (p.name != victim) continue;
+      for (const PodView* p : rs.pods) {
+        if (p->name != victim) continue;
         delta[&rs] -= 1;
-        writes.push_back({p.key, std::nullopt, ctx_.cache().Get(p.key)->mod_revision});
+        writes.push_back({p->key, std::nullopt, ctx_.cache().Get(p->key)->mod_revision});
       }
     }
   }
@@ -296,12 +326,12 @@ SyncResult DeploymentSync::Run() {
 // Status, progress deadline and automatic rollback (deployment_status.cc).
 Status UpdateDeploymentStatus(Context& ctx, const std::string& ns, const std::string& name, const Json& deploy_object,
                               const std::string& applied_hash, const std::string& hash, int64_t revision,
-                              const std::vector<std::pair<std::string, std::vector<PodView>>>& rs_pods,
+                              const std::vector<std::pair<std::string, std::vector<const PodView*>>>& rs_pods,
                               const std::string& new_rs, bool paused, bool complete,
                               std::optional<int64_t>* wait_ms);
 
 Status DeploymentSync::UpdateStatus(bool complete) {
-  std::vector<std::pair<std::string, std::vector<PodView>>> rs_pods;
+  std::vector<std::pair<std::string, std::vector<const PodView*>>> rs_pods;
   for (const RsInfo& rs : rses_) rs_pods.emplace_back(rs.name, rs.pods);
   return UpdateDeploymentStatus(ctx_, ns_, name_, deploy_->object(), applied_hash_, hash_, new_rs_ ? new_rs_->revision : 0,
                                 rs_pods, new_rs_ ? new_rs_->name : "", paused_, complete, &wait_ms_);

@@ -13,7 +13,7 @@ namespace gorch::engine::ctrl {
 
 Status UpdateDeploymentStatus(Context& ctx, const std::string& ns, const std::string& name, const Json& deploy_object,
                               const std::string& applied_hash, const std::string& hash, int64_t revision,
-                              const std::vector<std::pair<std::string, std::vector<PodView>>>& rs_pods,
+                              const std::vector<std::pair<std::string, std::vector<const PodView*>>>& rs_pods,
                               const std::string& new_rs, bool paused, bool complete,
                               std::optional<int64_t>* wait_ms) {
   const int64_t now = ctx.Now();
@@ -26,10 +26,10 @@ Status UpdateDeploymentStatus(Context& ctx, const std::string& ns, const std::st
 
   int64_t total = 0, updated = 0, ready = 0, available = 0, new_available = 0, old_count = 0;
   for (const auto& [rs, pods] : rs_pods) {
-    for (const PodView& p : pods) {
+    for (const PodView* p : pods) {
       ++total;
-      const bool avail = Available(p, min_ready, now, wait_ms);
-      ready += p.ready;
+      const bool avail = Available(*p, min_ready, now, wait_ms);
+      ready += p->ready;
       available += avail;
       if (rs == new_rs) {
         ++updated;

@@ -19,6 +19,7 @@
 
 #include "gorch/engine/controllers.h"
 #include "gorch/lang/value.h"
+#include "gorch/planner/scheduler.h"
 #include "gorch/planner/scheduler_model.h"
 
 namespace gorch::engine::ctrl {
@@ -36,6 +37,10 @@ struct PodMemo;
 struct Obj {
   int64_t mod_revision = 0;
   Json value;
+  // Pods: the revision at which object.spec or object.metadata.labels last changed
+  // (a status-only change keeps it), so the scheduler re-reads a pod's request only
+  // when it can differ. Other kinds: mod_revision.
+  int64_t shape_revision = 0;
   const Json& object() const;  // value["object"] (the envelope's object), or null
   // The pod's view and owner references, memoised (ViewPod, OwnedPods).
   const PodMemo& pod_memo(const std::string& key) const;
@@ -45,11 +50,23 @@ struct Obj {
 
 // The store as last seen, by key. Updated from the watch and, at once, from our own
 // successful writes (write-through), so a sync never acts twice on the same state.
+// A cached key and its object; both stay valid until the key is deleted from the
+// cache (or replaced: a Put makes a new Obj).
+using CacheEntry = std::pair<const std::string&, const Obj*>;
+
 class Cache {
  public:
   const Obj* Get(const std::string& key) const;
-  // Every cached key starting with prefix, in key order.
-  std::vector<std::pair<std::string, const Obj*>> List(std::string_view prefix) const;
+  // Every cached key starting with prefix, in key order (no copies of the keys).
+  std::vector<CacheEntry> List(std::string_view prefix) const;
+  // Calls fn(key, obj) for every cached key starting with prefix, in key order.
+  template <typename Fn>
+  void ForEach(std::string_view prefix, Fn&& fn) const {
+    for (auto it = objects_.lower_bound(prefix); it != objects_.end(); ++it) {
+      if (it->first.compare(0, prefix.size(), prefix) != 0) break;
+      fn(it->first, it->second);
+    }
+  }
   // Applies a change seen at `revision`; older changes than the cache holds for the
   // key (or than a delete it knows) are ignored. Returns the previous value (for
   // deletes: who owned the object), or nullopt.
@@ -100,6 +117,8 @@ struct SyncResult {
 // a scheduling pass reads only the pods that changed since the last pass.
 struct BoundPodMemo {
   int64_t mod_revision = 0;
+  int64_t shape_revision = 0;  // Obj::shape_revision the request was read at
+  uint64_t pass = 0;           // the last scheduler pass that saw the pod
   std::string node;
   bool counts = false;  // bound and not finished
   std::optional<planner::PodRequest> request;  // nullopt: the spec does not parse
@@ -109,6 +128,20 @@ struct BoundPodMemo {
 struct NodeMemo {
   int64_t mod_revision = 0;
   std::optional<planner::NodeInfo> info;  // nullopt: not Ready, or malformed
+};
+
+// The scheduler loop's state across passes (scheduler_loop.cc): what it read from
+// the nodes and the bound pods, and the planner::Scheduler built from that, kept
+// while nothing it depends on changed (its own binds excepted), so a pass costs by
+// the pods it places, not by every pod bound in the cluster.
+struct SchedulerState {
+  std::unordered_map<std::string, BoundPodMemo> bound_pods;  // by store key; counting pods only
+  std::unordered_map<std::string, NodeMemo> nodes;           // by store key
+  std::optional<planner::Scheduler> live;  // nullopt: rebuild before the next placement
+  // The binds `live` made since its build: pod key -> node and the pod's
+  // shape_revision once the bind is written (0 before).
+  std::unordered_map<std::string, std::pair<std::string, int64_t>> placed;
+  uint64_t pass = 0;
 };
 
 class Context {
@@ -122,17 +155,17 @@ class Context {
   store::Clock& clock() { return clock_; }
   int64_t Now() { return clock_.NowMillis(); }
   Cache& cache() { return cache_; }
-  // The scheduler's memo of bound pods, by store key.
-  std::unordered_map<std::string, BoundPodMemo>& bound_pods() { return bound_pods_; }
-  // The scheduler's memo of nodes, by store key.
-  std::unordered_map<std::string, NodeMemo>& nodes_seen() { return nodes_seen_; }
+  SchedulerState& scheduler_state() { return scheduler_; }
+  // Pod keys that may be pending (no node, not finished), kept by Dispatch; the
+  // scheduler drops the ones that are not (any more).
+  std::set<std::string>& pending_pods() { return pending_pods_; }
 
   // Writes all mutations in one transaction (REQUIRES: at most kMaxTxnOps). Returns
-  // true on success (the cache is updated at once), false when a guard failed (the
-  // keys are re-read into the cache), or the store's error.
-  Result<bool> Commit(const std::vector<Mutation>& mutations);
+  // true on success (the cache is updated at once, the values moved into it), false
+  // when a guard failed (the keys are re-read into the cache), or the store's error.
+  Result<bool> Commit(std::vector<Mutation> mutations);
   // The same, failing with Aborted on a conflict (for `GORCH_RETURN_IF_ERROR`).
-  Status CommitOrAbort(const std::vector<Mutation>& mutations);
+  Status CommitOrAbort(std::vector<Mutation> mutations);
 
   virtual void Enqueue(Controller c, const std::string& key, int64_t delay_ms = 0) = 0;
   // Routes a change of `key` to the controllers that care (old: the value before).
@@ -145,8 +178,8 @@ class Context {
   const ControlPlaneOptions& options_;
   store::Clock& clock_;
   Cache cache_;
-  std::unordered_map<std::string, BoundPodMemo> bound_pods_;
-  std::unordered_map<std::string, NodeMemo> nodes_seen_;
+  SchedulerState scheduler_;
+  std::set<std::string> pending_pods_;
 };
 
 // ---- keys and JSON ----
@@ -196,8 +229,8 @@ struct PodMemo {
 bool Available(const PodView& pod, int32_t min_ready_seconds, int64_t now, std::optional<int64_t>* wait_ms);
 
 // Pods in ns whose names start with "<owner>-" and that `owner_kind/owner` owns.
-std::vector<std::pair<std::string, const Obj*>> OwnedPods(Cache& cache, std::string_view ns,
-                                                          std::string_view owner_kind, std::string_view owner);
+std::vector<CacheEntry> OwnedPods(Cache& cache, std::string_view ns, std::string_view owner_kind,
+                                  std::string_view owner);
 
 // A new pod's envelope from a pod template (metadata labels/annotations, spec).
 Json NewPod(std::string_view ns, std::string_view name, const Json& pod_template, std::string_view owner_kind,
