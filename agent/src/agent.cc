@@ -100,6 +100,7 @@ class Agent::Impl {
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
     args.SetMaxReceiveMessageSize(64 << 20);
+    if (options_.own_connection) args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     stub_ = v1::Gorch::NewStub(grpc::CreateCustomChannel(options_.server, grpc::InsecureChannelCredentials(), args));
     // A pod whose state changed is reported at once, not at the next tick.
     runtime_->SetChangeListener([this] { WakeSync(); });
@@ -133,6 +134,16 @@ class Agent::Impl {
   void WatchLoop(const std::atomic<bool>& stop);
   void SyncLoop(const std::atomic<bool>& stop);
   void SyncOnce();
+  // A pod status to send (SyncOnce's copies of the pods, valid during the sync).
+  struct StatusReport {
+    const std::string* key;
+    TrackedPod* pod;
+    std::string status;
+  };
+  static constexpr size_t kMaxStatusBatch = 64;  // the server takes up to 128
+  void ReportStatuses(std::vector<StatusReport> batch);
+  Status ReportOne(StatusReport& r);
+  void ReportDone(StatusReport& r, const Status& s);
   // Stops a pod in its own thread (the sync loop goes on meanwhile). REQUIRES: mu_ held.
   void StopAsync(const std::string& uid, const std::string& key);
   // Once per watch session, after SYNCED: stops the runtime's pods that are not
@@ -154,6 +165,8 @@ class Agent::Impl {
   std::unique_ptr<ContainerRuntime> runtime_;
   std::unique_ptr<v1::Gorch::Stub> stub_;
   std::mutex log_mu_;
+  std::mutex sleep_mu_;  // Sleep's (nothing else waits on sleep_cv_)
+  std::condition_variable sleep_cv_;
   int64_t lease_id_ = 0;
   int64_t ttl_seconds_ = 10;
 
@@ -172,10 +185,14 @@ class Agent::Impl {
 };
 
 void Agent::Impl::Sleep(const std::atomic<bool>& stop, std::chrono::milliseconds d) {
+  // Not on wake_: a pod change wakes the sync loop only. Stop is polled every
+  // sync_interval (at most every 100 ms): a thousand hollow agents in one process
+  // would otherwise wake ten thousand times a second for nothing.
+  const auto step = std::max(options_.sync_interval, std::chrono::milliseconds(100));
   auto until = std::chrono::steady_clock::now() + d;
-  std::unique_lock<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(sleep_mu_);
   while (!stop && std::chrono::steady_clock::now() < until)
-    wake_.wait_for(lock, std::min<std::chrono::milliseconds>(d, std::chrono::milliseconds(100)));
+    sleep_cv_.wait_until(lock, std::min(until, std::chrono::steady_clock::now() + step));
 }
 
 Status Agent::Impl::Register(const std::atomic<bool>& stop) {
@@ -247,6 +264,9 @@ void Agent::Impl::WatchLoop(const std::atomic<bool>& stop) {
     }
     v1::WatchNodePodsRequest req;
     req.set_node(options_.node);
+    // A pod's later changes (our own status reports coming back) are of no use here:
+    // the spec is read once, from its binding.
+    req.set_bindings_only(true);
     auto reader = stub_->WatchNodePods(&ctx, req);
     v1::NodePodEvent e;
     while (!stop && reader->Read(&e)) {
@@ -315,6 +335,7 @@ void Agent::Impl::SyncOnce() {
     }
   }
   RemoveLeftovers();
+  std::vector<StatusReport> reports;
   for (auto& [key, pod] : pods) {
     bool terminal_before = pod.stored_phase == "Succeeded" || pod.stored_phase == "Failed";
     if (!pod.started && !pod.run_failed) {
@@ -342,17 +363,11 @@ void Agent::Impl::SyncOnce() {
       status = PodStatusJson(failed, "");
     }
     if (status.empty() || status == pod.reported) continue;
-    v1::UpdatePodStatusRequest req;
-    req.set_namespace_(pod.spec.namespace_);
-    req.set_name(pod.spec.name);
-    req.set_node(options_.node);
-    req.set_status_json(status);
-    v1::UpdatePodStatusResponse resp;
-    auto ctx = Context();
-    Status s = FromGrpc(stub_->UpdatePodStatus(ctx.get(), req, &resp), options_.server);
-    if (s.ok() || s.IsNotFound() || s.IsFailedPrecondition()) pod.reported = status;
-    if (!s.ok() && !s.IsNotFound()) Log("status of pod " + key + " not reported: " + s.message());
+    reports.push_back({&key, &pod, std::move(status)});
   }
+  for (size_t i = 0; i < reports.size(); i += kMaxStatusBatch)
+    ReportStatuses(std::vector<StatusReport>(reports.begin() + i,
+                                             reports.begin() + std::min(reports.size(), i + kMaxStatusBatch)));
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [key, pod] : pods) {
     auto it = pods_.find(key);
@@ -361,6 +376,58 @@ void Agent::Impl::SyncOnce() {
     it->second.run_failed = pod.run_failed;
     it->second.reported = pod.reported;
   }
+}
+
+// Marks a report done when the server took it or the pod is not (any more) one
+// for this node to report.
+void Agent::Impl::ReportDone(StatusReport& r, const Status& s) {
+  if (s.ok() || s.IsNotFound() || s.IsFailedPrecondition()) r.pod->reported = r.status;
+  if (!s.ok() && !s.IsNotFound()) Log("status of pod " + *r.key + " not reported: " + s.message());
+}
+
+Status Agent::Impl::ReportOne(StatusReport& r) {
+  v1::UpdatePodStatusRequest req;
+  req.set_namespace_(r.pod->spec.namespace_);
+  req.set_name(r.pod->spec.name);
+  req.set_node(options_.node);
+  req.set_status_json(r.status);
+  v1::UpdatePodStatusResponse resp;
+  auto ctx = Context();
+  return FromGrpc(stub_->UpdatePodStatus(ctx.get(), req, &resp), options_.server);
+}
+
+// One call for the batch (UpdatePodStatusRequest.batch); a server that answers
+// without per-pod results took only the first, and the rest go one by one.
+void Agent::Impl::ReportStatuses(std::vector<StatusReport> batch) {
+  if (batch.size() == 1) {
+    ReportDone(batch[0], ReportOne(batch[0]));
+    return;
+  }
+  v1::UpdatePodStatusRequest req;
+  req.set_namespace_(batch[0].pod->spec.namespace_);
+  req.set_name(batch[0].pod->spec.name);
+  req.set_node(options_.node);
+  req.set_status_json(batch[0].status);
+  for (const StatusReport& r : batch) {
+    v1::PodStatusReport* p = req.add_batch();
+    p->set_namespace_(r.pod->spec.namespace_);
+    p->set_name(r.pod->spec.name);
+    p->set_status_json(r.status);
+  }
+  v1::UpdatePodStatusResponse resp;
+  auto ctx = Context();
+  Status s = FromGrpc(stub_->UpdatePodStatus(ctx.get(), req, &resp), options_.server);
+  if (s.ok() && resp.batch_size() == static_cast<int>(batch.size())) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const v1::PodStatusResult& res = resp.batch(static_cast<int>(i));
+      grpc::Status g(static_cast<grpc::StatusCode>(res.code()), res.message());
+      ReportDone(batch[i], FromGrpc(g, options_.server));
+    }
+    return;
+  }
+  ReportDone(batch[0], s);
+  if (!s.ok() && !s.IsNotFound() && !s.IsFailedPrecondition()) return;  // the next sync tries again
+  for (size_t i = 1; i < batch.size(); ++i) ReportDone(batch[i], ReportOne(batch[i]));
 }
 
 void Agent::Impl::StopAsync(const std::string& uid, const std::string& key) {

@@ -4,7 +4,10 @@
 // apply to every replica available, pods/s, the server's peak RSS (VmHWM), and the
 // latency of a mutating API call (RolloutPause on a second, empty Deployment: a
 // read and a compare-and-swap transaction on the store) issued in a loop meanwhile.
-//   control_plane_bench [--nodes 100] [--pods 1000] [--timeout 600]
+// Each agent has its own connection to the server, as agents on their own machines
+// have; --shared-connection lets gRPC multiplex them all over one (what the first
+// figures measured).
+//   control_plane_bench [--nodes 100] [--pods 1000] [--timeout 600] [--shared-connection]
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -23,6 +26,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -40,12 +44,13 @@ namespace {
 
 using gorch::testing::FreePort;
 
-// VmHWM of a process in KiB (0 when unreadable).
-long PeakRssKiB(pid_t pid) {
+// A field of /proc/<pid>/status in KiB ("VmHWM", "RssAnon", "RssFile"; 0 when unreadable).
+long StatusKiB(pid_t pid, std::string_view field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
+    if (line.size() > field.size() && line.compare(0, field.size(), field) == 0 && line[field.size()] == ':')
+      return std::atol(line.c_str() + field.size() + 1);
   return 0;
 }
 
@@ -79,11 +84,17 @@ int Fail(const std::string& what) {
 int main(int argc, char** argv) {
   using namespace gorch;
   int nodes = 100, pods = 1000, timeout_s = 600;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool shared_connection = false;
+  for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--nodes") nodes = std::atoi(argv[i + 1]);
-    else if (a == "--pods") pods = std::atoi(argv[i + 1]);
-    else if (a == "--timeout") timeout_s = std::atoi(argv[i + 1]);
+    if (a == "--shared-connection") {
+      shared_connection = true;
+      continue;
+    }
+    if (i + 1 >= argc) return Fail("flag " + a + " needs a value");
+    if (a == "--nodes") nodes = std::atoi(argv[++i]);
+    else if (a == "--pods") pods = std::atoi(argv[++i]);
+    else if (a == "--timeout") timeout_s = std::atoi(argv[++i]);
     else return Fail("unknown flag " + a);
   }
   fs::path dir = fs::temp_directory_path() / ("gorch-cp-bench-" + std::to_string(::getpid()));
@@ -113,6 +124,7 @@ int main(int argc, char** argv) {
       o.cpu = "64";
       o.memory = "256Gi";
       o.sync_interval = std::chrono::milliseconds(500);
+      o.own_connection = !shared_connection;
       agent::Agent a(std::move(o), std::make_unique<agent::HollowRuntime>());
       (void)a.Run(stop);
     });
@@ -128,6 +140,7 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   const double reg_s = std::chrono::duration<double>(Clock::now() - reg_start).count();
+  const long idle_anon_kib = StatusKiB(server, "RssAnon");
 
   // The desired state: namespace, the measured Deployment, an empty probe Deployment.
   lang::Diagnostics diags;
@@ -195,9 +208,11 @@ int main(int argc, char** argv) {
   const double run_s = std::chrono::duration<double>(Clock::now() - t0).count();
   probe_stop = true;
   probe.join();
-  const long rss_kib = PeakRssKiB(server);
+  const long rss_kib = StatusKiB(server, "VmHWM");
+  const long anon_kib = StatusKiB(server, "RssAnon"), file_kib = StatusKiB(server, "RssFile");
 
   std::printf("nodes: %d count\n", nodes);
+  std::printf("agent_connections: %d count\n", shared_connection ? 1 : nodes);
   std::printf("pods: %d count\n", pods);
   std::printf("pods_available: %lld count\n", static_cast<long long>(available));
   std::printf("node_registration: %.2f s\n", reg_s);
@@ -205,6 +220,9 @@ int main(int argc, char** argv) {
   std::printf("apply_to_all_running: %.2f s\n", run_s);
   std::printf("pods_per_second: %.1f pods/s\n", static_cast<double>(available) / run_s);
   std::printf("server_peak_rss: %.1f MiB\n", static_cast<double>(rss_kib) / 1024.0);
+  std::printf("server_rss_anon_nodes_only: %.1f MiB\n", static_cast<double>(idle_anon_kib) / 1024.0);
+  std::printf("server_rss_anon_end: %.1f MiB\n", static_cast<double>(anon_kib) / 1024.0);
+  std::printf("server_rss_file_end: %.1f MiB\n", static_cast<double>(file_kib) / 1024.0);
   std::printf("mutating_calls: %zu count\n", latencies_ms.size());
   std::printf("mutating_latency_p50: %.2f ms\n", Percentile(latencies_ms, 0.50));
   std::printf("mutating_latency_p99: %.2f ms\n", Percentile(latencies_ms, 0.99));

@@ -7,16 +7,69 @@
 
 namespace gorch::engine::server {
 
+namespace {
+
+// SAX reader of {"object": {"spec": {"nodeName": ...}}}: follows that path and
+// stops the parse once the field is read (no document is built).
+class NodeNameReader : public nlohmann::json::json_sax_t {
+ public:
+  std::string node;
+
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool string(string_t& v) override {
+    if (depth_ == kLeafDepth && on_path_ == kLeafDepth && key_ == "nodeName") {
+      node = std::move(v);
+      return false;  // found: stop
+    }
+    return true;
+  }
+  bool start_object(std::size_t) override {
+    // The envelope is on the path; a nested object is when its key is the next step.
+    if (depth_ == 0 || (depth_ < kLeafDepth && on_path_ == depth_ && key_ == kPath[depth_ - 1])) on_path_ = depth_ + 1;
+    ++depth_;
+    key_.clear();
+    return true;
+  }
+  bool end_object() override {
+    if (on_path_ == depth_) --on_path_;
+    --depth_;
+    key_.clear();
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    ++depth_;  // nothing inside an array is on the path
+    return true;
+  }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
+  bool key(string_t& k) override {
+    if (on_path_ == depth_) key_ = std::move(k);
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+ private:
+  static constexpr size_t kLeafDepth = 3;  // the spec object
+  static constexpr const char* kPath[] = {"object", "spec"};
+  size_t depth_ = 0;    // nesting of objects and arrays
+  size_t on_path_ = 0;  // the depth of the innermost object on the path (0: none)
+  std::string key_;     // the last key read in that object
+};
+
+}  // namespace
+
 std::string PodNodeName(const std::string& value) {
   if (value.find("nodeName") == std::string::npos) return "";  // the common unbound case, without a parse
-  auto doc = nlohmann::json::parse(value, nullptr, false);
-  if (!doc.is_object()) return "";
-  auto obj = doc.find("object");
-  if (obj == doc.end() || !obj->is_object()) return "";
-  auto spec = obj->find("spec");
-  if (spec == obj->end() || !spec->is_object()) return "";
-  auto node = spec->find("nodeName");
-  return node != spec->end() && node->is_string() ? node->get<std::string>() : "";
+  NodeNameReader reader;
+  (void)nlohmann::json::sax_parse(value, &reader);
+  return std::move(reader.node);
 }
 
 NodePodHub::NodePodHub(store::Store& store, std::chrono::milliseconds poll) : store_(store), poll_(poll) {}
@@ -55,10 +108,7 @@ Status NodePodHub::Relist() {
     pod.node = PodNodeName(kv.value);
     pod.create_revision = kv.create_revision;
     pod.mod_revision = kv.mod_revision;
-    if (!pod.node.empty()) {
-      bound_[pod.node].insert(kv.key);
-      pod.value = std::make_shared<const std::string>(std::move(kv.value));
-    }
+    if (!pod.node.empty()) bound_[pod.node].insert(kv.key);
     pods_[kv.key] = std::move(pod);
   }
   revision_ = list->revision;
@@ -100,15 +150,19 @@ void NodePodHub::Loop() {
       store::Event& e = (*events)[i];
       auto it = pods_.find(e.kv.key);
       const std::string old_node = it != pods_.end() ? it->second.node : "";
+      const int64_t old_create = it != pods_.end() ? it->second.create_revision : 0;
       const std::string& new_node = nodes[i];
-      auto deliver = [&](const std::string& node, NodePodItem item) {
+      // change: the pod was bound to this node before, as the same incarnation
+      // (subscribers that want bindings only skip it).
+      auto deliver = [&](const std::string& node, const NodePodItem& item, bool change) {
         auto s = subs_.find(node);
         if (s == subs_.end()) return;
-        for (Subscriber* sub : s->second) sub->Deliver(item);
+        for (Subscriber* sub : s->second)
+          if (!change || !sub->bindings_only()) sub->Deliver(item);
       };
       if (!old_node.empty() && old_node != new_node) {
         bound_[old_node].erase(e.kv.key);
-        deliver(old_node, {v1::NodePodEvent::DELETE, e.kv.key, nullptr, 0, 0, e.kv.mod_revision});
+        deliver(old_node, {v1::NodePodEvent::DELETE, e.kv.key, nullptr, 0, 0, e.kv.mod_revision}, false);
       }
       if (e.type == store::EventType::kDelete) {
         if (it != pods_.end()) pods_.erase(it);
@@ -118,12 +172,13 @@ void NodePodHub::Loop() {
       pod.node = new_node;
       pod.create_revision = e.kv.create_revision;
       pod.mod_revision = e.kv.mod_revision;
-      pod.value.reset();
       if (new_node.empty()) continue;
-      pod.value = std::make_shared<const std::string>(std::move(e.kv.value));
       bound_[new_node].insert(e.kv.key);
-      deliver(new_node, {v1::NodePodEvent::PUT, e.kv.key, pod.value, pod.create_revision, pod.mod_revision,
-                         pod.mod_revision});
+      const bool change = old_node == new_node && old_create == e.kv.create_revision;
+      deliver(new_node,
+              {v1::NodePodEvent::PUT, e.kv.key, std::make_shared<const std::string>(std::move(e.kv.value)),
+               pod.create_revision, pod.mod_revision, pod.mod_revision},
+              change);
     }
     if (!events->empty()) revision_ = std::max(revision_, events->back().kv.mod_revision);
   }
@@ -136,7 +191,13 @@ bool NodePodHub::Subscribe(const std::string& node, Subscriber* sub) {
   if (b != bound_.end()) {
     for (const std::string& key : b->second) {
       const Pod& pod = pods_.at(key);
-      sub->Deliver({v1::NodePodEvent::PUT, key, pod.value, pod.create_revision, pod.mod_revision, pod.mod_revision});
+      // The value as of the revision the hub knows; newest if that is compacted away
+      // (a newer state of the same pod: its later events follow on the stream).
+      Result<std::optional<store::KeyValue>> kv = store_.Get(key, pod.mod_revision);
+      if (!kv.ok()) kv = store_.Get(key);
+      if (!kv.ok() || !kv->has_value() || (*kv)->create_revision != pod.create_revision) continue;
+      sub->Deliver({v1::NodePodEvent::PUT, key, std::make_shared<const std::string>(std::move((*kv)->value)),
+                    pod.create_revision, pod.mod_revision, pod.mod_revision});
     }
   }
   sub->Deliver({v1::NodePodEvent::SYNCED, "", nullptr, 0, 0, revision_});
@@ -165,9 +226,12 @@ namespace {
 // flight); ends the call once, after the write in flight, when asked to.
 class NodePodsReactor final : public grpc::ServerWriteReactor<v1::NodePodEvent>, public NodePodHub::Subscriber {
  public:
-  NodePodsReactor(NodePodHub& hub, std::string node) : hub_(hub), node_(std::move(node)) {
+  NodePodsReactor(NodePodHub& hub, std::string node, bool bindings_only)
+      : hub_(hub), node_(std::move(node)), bindings_only_(bindings_only) {
     if (!hub_.Subscribe(node_, this)) Close(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server stopping"));
   }
+
+  bool bindings_only() const override { return bindings_only_; }
 
   void Deliver(NodePodItem item) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -242,6 +306,7 @@ class NodePodsReactor final : public grpc::ServerWriteReactor<v1::NodePodEvent>,
 
   NodePodHub& hub_;
   const std::string node_;
+  const bool bindings_only_;
   std::mutex mu_;
   std::deque<NodePodItem> queue_;
   v1::NodePodEvent current_;
@@ -252,8 +317,9 @@ class NodePodsReactor final : public grpc::ServerWriteReactor<v1::NodePodEvent>,
 
 }  // namespace
 
-grpc::ServerWriteReactor<v1::NodePodEvent>* NewNodePodsReactor(NodePodHub& hub, const std::string& node) {
-  return new NodePodsReactor(hub, node);
+grpc::ServerWriteReactor<v1::NodePodEvent>* NewNodePodsReactor(NodePodHub& hub, const std::string& node,
+                                                               bool bindings_only) {
+  return new NodePodsReactor(hub, node, bindings_only);
 }
 
 }  // namespace gorch::engine::server

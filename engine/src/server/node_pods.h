@@ -1,8 +1,10 @@
 // The per-node pod streams (WatchNodePods) of every agent, fed by ONE store watch
-// on /Pod/: each pod change is parsed once and handed to the streams of the node
-// it was and is bound to, instead of every stream watching and filtering every pod
-// (which costs nodes × pod changes). Streams are gRPC callback reactors, so a
-// thousand agents hold no server thread while they wait.
+// on /Pod/: each pod change is read once (its spec.nodeName only) and handed to the
+// streams of the node it was and is bound to, instead of every stream watching and
+// filtering every pod (which costs nodes × pod changes). Streams are gRPC callback
+// reactors, so a thousand agents hold no server thread while they wait. The hub
+// keeps no pod values: a stream's first list reads them from the store at the
+// revision the hub knows.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -41,6 +43,9 @@ class NodePodHub {
    public:
     virtual ~Subscriber() = default;
     virtual void Deliver(NodePodItem item) = 0;
+    // True: only a pod's binding (or re-creation) is delivered as a PUT, not its
+    // later changes while it stays bound to the node (WatchNodePodsRequest.bindings_only).
+    virtual bool bindings_only() const { return false; }
     // The hub cannot go on (stopping, or its store watch broke): end the stream
     // with `status`; the agent reconnects and gets a fresh list.
     virtual void Close(const grpc::Status& status) = 0;
@@ -68,7 +73,6 @@ class NodePodHub {
  private:
   struct Pod {
     std::string node;  // "" while unbound
-    std::shared_ptr<const std::string> value;
     int64_t create_revision = 0, mod_revision = 0;
   };
 
@@ -90,7 +94,8 @@ class NodePodHub {
   std::thread thread_;
 };
 
-// spec.nodeName of a pod's store value; "" when unbound or unreadable.
+// spec.nodeName of a pod's store value; "" when unbound or unreadable. Reads no
+// further than that field (no document is built).
 std::string PodNodeName(const std::string& value);
 
 // A stream refused before it starts: the caller calls Finish(status) once.
@@ -101,6 +106,7 @@ class RefusedStream final : public grpc::ServerWriteReactor<T> {
 };
 
 // The WatchNodePods stream of one agent.
-grpc::ServerWriteReactor<v1::NodePodEvent>* NewNodePodsReactor(NodePodHub& hub, const std::string& node);
+grpc::ServerWriteReactor<v1::NodePodEvent>* NewNodePodsReactor(NodePodHub& hub, const std::string& node,
+                                                               bool bindings_only = false);
 
 }  // namespace gorch::engine::server

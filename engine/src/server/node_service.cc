@@ -3,6 +3,7 @@
 // registers /Node//<name>, keeps /gorch/heartbeat/<name> alive, writes pod status).
 #include <chrono>
 #include <ctime>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "gorch/engine/controllers.h"
@@ -154,45 +155,132 @@ grpc::ServerWriteReactor<v1::NodePodEvent>* GorchService::WatchNodePods(grpc::Ca
     reactor->Finish(ToGrpc(s));
     return reactor;
   }
-  return NewNodePodsReactor(node_pods_, req->node());
+  return NewNodePodsReactor(node_pods_, req->node(), req->bindings_only());
 }
+
+namespace {
+
+constexpr int kMaxStatusBatch = 128;  // store::kMaxTxnOps: one transaction per batch
+
+// One pod's status update as read: the pod's envelope with the new status in it.
+struct PodStatusWrite {
+  std::string key;
+  int64_t mod_revision = 0;  // of the pod read
+  std::string value;         // empty: the status is unchanged, nothing to write
+};
+
+// Reads the pod and puts `status_json` in it. NotFound, FailedPrecondition (bound
+// elsewhere), Aborted (changed since `expected`), InvalidArgument, Corruption.
+Result<PodStatusWrite> ReadPodStatusWrite(store::Store& store, const std::string& ns, const std::string& name,
+                                          const std::string& node, const std::string& status_json, int64_t expected) {
+  for (Status s : {ValidateSegment("namespace", ns, true), ValidateSegment("pod name", name, false)})
+    if (!s.ok()) return s;
+  Json status = Json::parse(status_json, nullptr, false);
+  if (!status.is_object()) return Status::InvalidArgument("status_json must be a JSON object");
+  PodStatusWrite w;
+  w.key = StoreKey("Pod", ns, name);
+  auto kv = store.Get(w.key);
+  if (!kv.ok()) return kv.status();
+  if (!*kv) return Status::NotFound("pod " + ns + "/" + name + " not found");
+  w.mod_revision = (*kv)->mod_revision;
+  if (expected != 0 && w.mod_revision != expected)
+    return Status::Aborted("pod " + name + " changed since revision " + std::to_string(expected));
+  Json doc = Json::parse((*kv)->value, nullptr, false);
+  if (!doc.is_object() || !doc.contains("object") || !doc["object"].is_object())
+    return Status::Corruption("the stored pod " + name + " is not an object envelope");
+  Json& object = doc["object"];
+  if (!node.empty()) {
+    const Json* bound = object.contains("spec") && object["spec"].is_object() && object["spec"].contains("nodeName")
+                            ? &object["spec"]["nodeName"]
+                            : nullptr;
+    if (!bound || !bound->is_string() || bound->get_ref<const std::string&>() != node)
+      return Status::FailedPrecondition("pod " + name + " is not bound to node " + node);
+  }
+  if (object.contains("status") && object["status"] == status) return w;  // nothing changed: no write
+  object["status"] = std::move(status);
+  w.value = doc.dump();
+  return w;
+}
+
+// Updates one pod's status, retrying conflicts (unless `expected` is set). Returns
+// the pod's mod revision after it.
+Result<int64_t> UpdateOnePodStatus(store::Store& store, const std::string& ns, const std::string& name,
+                                   const std::string& node, const std::string& status_json, int64_t expected) {
+  for (int attempt = 0; attempt < kCasAttempts; ++attempt) {
+    Result<PodStatusWrite> w = ReadPodStatusWrite(store, ns, name, node, status_json, expected);
+    if (!w.ok()) return w.status();
+    if (w->value.empty()) return w->mod_revision;
+    store::TxnRequest txn;
+    txn.compare.push_back(store::Compare::ModRevision(w->key, store::Compare::Op::kEqual, w->mod_revision));
+    txn.success.push_back(store::Op::Put(w->key, std::move(w->value)));
+    auto r = store.Txn(txn);
+    if (!r.ok()) return r.status();
+    if (r->succeeded) return r->revision;
+    if (expected != 0) break;
+  }
+  return Status::Aborted("pod " + name + " kept changing; report its status again");
+}
+
+void SetResult(v1::PodStatusResult* out, const Status& s, int64_t revision) {
+  out->set_code(static_cast<int32_t>(ToGrpc(s).error_code()));
+  if (s.ok()) {
+    out->set_revision(revision);
+  } else {
+    out->set_message(s.message());
+  }
+}
+
+// A batch: every pod read, the changed ones written in one transaction; when that
+// transaction meets a conflict, each of them is updated on its own.
+void UpdatePodStatusBatch(store::Store& store, const v1::UpdatePodStatusRequest& req,
+                          v1::UpdatePodStatusResponse* resp) {
+  std::vector<std::optional<PodStatusWrite>> writes(req.batch_size());
+  store::TxnRequest txn;
+  for (int i = 0; i < req.batch_size(); ++i) {
+    const v1::PodStatusReport& p = req.batch(i);
+    v1::PodStatusResult* out = resp->add_batch();
+    Result<PodStatusWrite> w = ReadPodStatusWrite(store, p.namespace_(), p.name(), req.node(), p.status_json(), 0);
+    if (!w.ok() || w->value.empty()) {
+      SetResult(out, w.status(), w.ok() ? w->mod_revision : 0);
+      continue;
+    }
+    txn.compare.push_back(store::Compare::ModRevision(w->key, store::Compare::Op::kEqual, w->mod_revision));
+    txn.success.push_back(store::Op::Put(w->key, w->value));
+    writes[i] = std::move(*w);
+  }
+  if (txn.success.empty()) return;
+  auto r = store.Txn(txn);
+  for (int i = 0; i < req.batch_size(); ++i) {
+    if (!writes[i]) continue;
+    v1::PodStatusResult* out = resp->mutable_batch(i);
+    if (r.ok() && r->succeeded) {
+      SetResult(out, Status::Ok(), r->revision);
+      continue;
+    }
+    const v1::PodStatusReport& p = req.batch(i);
+    Result<int64_t> one = UpdateOnePodStatus(store, p.namespace_(), p.name(), req.node(), p.status_json(), 0);
+    SetResult(out, one.status(), one.ok() ? *one : 0);
+  }
+}
+
+}  // namespace
 
 grpc::Status GorchService::UpdatePodStatus(ServerContext*, const v1::UpdatePodStatusRequest* req,
                                            v1::UpdatePodStatusResponse* resp) {
-  for (Status s : {ValidateSegment("namespace", req->namespace_(), true), ValidateSegment("pod name", req->name(), false)})
-    if (!s.ok()) return ToGrpc(s);
-  Json status = Json::parse(req->status_json(), nullptr, false);
-  if (!status.is_object()) return ToGrpc(Status::InvalidArgument("status_json must be a JSON object"));
-  const std::string key = StoreKey("Pod", req->namespace_(), req->name());
-  for (int attempt = 0; attempt < kCasAttempts; ++attempt) {
-    auto kv = store_.Get(key);
-    if (!kv.ok()) return ToGrpc(kv.status());
-    if (!*kv) return ToGrpc(Status::NotFound("pod " + req->namespace_() + "/" + req->name() + " not found"));
-    if (req->expected_mod_revision() != 0 && (*kv)->mod_revision != req->expected_mod_revision())
-      return ToGrpc(Status::Aborted("pod " + req->name() + " changed since revision " +
-                                    std::to_string(req->expected_mod_revision())));
-    Json doc = Json::parse((*kv)->value, nullptr, false);
-    if (!doc.is_object() || !doc.contains("object") || !doc["object"].is_object())
-      return ToGrpc(Status::Corruption("the stored pod " + req->name() + " is not an object envelope"));
-    if (!req->node().empty() && PodNodeName((*kv)->value) != req->node())
-      return ToGrpc(Status::FailedPrecondition("pod " + req->name() + " is not bound to node " + req->node()));
-    if (doc["object"].contains("status") && doc["object"]["status"] == status) {
-      resp->set_revision((*kv)->mod_revision);  // nothing changed: no write
-      return grpc::Status::OK;
-    }
-    doc["object"]["status"] = status;
-    store::TxnRequest txn;
-    txn.compare.push_back(store::Compare::ModRevision(key, store::Compare::Op::kEqual, (*kv)->mod_revision));
-    txn.success.push_back(store::Op::Put(key, doc.dump()));
-    auto r = store_.Txn(txn);
-    if (!r.ok()) return ToGrpc(r.status());
-    if (r->succeeded) {
-      resp->set_revision(r->revision);
-      return grpc::Status::OK;
-    }
-    if (req->expected_mod_revision() != 0) break;
+  if (req->batch_size() > 0) {
+    if (req->batch_size() > kMaxStatusBatch)
+      return ToGrpc(Status::InvalidArgument("a status batch holds at most " + std::to_string(kMaxStatusBatch) +
+                                            " pods, not " + std::to_string(req->batch_size())));
+    if (!req->node().empty())
+      if (Status s = ValidateSegment("node name", req->node(), false); !s.ok()) return ToGrpc(s);
+    UpdatePodStatusBatch(store_, *req, resp);
+    return grpc::Status::OK;
   }
-  return ToGrpc(Status::Aborted("pod " + req->name() + " kept changing; report its status again"));
+  Result<int64_t> rev = UpdateOnePodStatus(store_, req->namespace_(), req->name(), req->node(), req->status_json(),
+                                           req->expected_mod_revision());
+  if (!rev.ok()) return ToGrpc(rev.status());
+  resp->set_revision(*rev);
+  return grpc::Status::OK;
 }
 
 }  // namespace gorch::engine::server

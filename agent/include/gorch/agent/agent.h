@@ -37,6 +37,10 @@ struct AgentOptions {
   // The address of this agent's own endpoint (log_server.h), registered as the
   // Node's AgentEndpoint; empty: none.
   std::string agent_address;
+  // A connection to the server of its own (true), as an agent on its own machine
+  // has; false: gRPC shares one connection between the agents of a process (a
+  // benchmark's hollow nodes then all talk over one connection).
+  bool own_connection = true;
   // One line per thing the agent did; null: silent. Called from any thread.
   std::function<void(const std::string&)> log;
 };
