@@ -1,7 +1,9 @@
 // The cache, CAS writes and JSON helpers shared by the controllers.
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
 #include <ctime>
+#include <mutex>
 
 #include "controllers/internal.h"
 
@@ -92,8 +94,9 @@ void Cache::Trim(int64_t revision) {
 
 // ---- writes ----
 
-Result<bool> Context::Commit(std::vector<Mutation> mutations) {
-  if (mutations.empty()) return true;
+namespace {
+
+store::TxnRequest TxnOf(const std::vector<Mutation>& mutations) {
   store::TxnRequest txn;
   for (const Mutation& m : mutations) {
     if (m.expect >= 0) txn.compare.push_back(store::Compare::ModRevision(m.key, store::Compare::Op::kEqual, m.expect));
@@ -103,7 +106,52 @@ Result<bool> Context::Commit(std::vector<Mutation> mutations) {
       txn.success.push_back(store::Op::Delete(store::DeleteRequest::Key(m.key)));
     }
   }
-  Result<store::TxnResponse> resp = store_.Txn(txn);
+  return txn;
+}
+
+}  // namespace
+
+Result<bool> Context::Commit(std::vector<Mutation> mutations) {
+  if (mutations.empty()) return true;
+  Result<store::TxnResponse> resp = store_.Txn(TxnOf(mutations));
+  return Applied(std::move(mutations), std::move(resp));
+}
+
+Status Context::CommitAll(std::vector<std::vector<Mutation>> txns) {
+  struct Pending {
+    std::mutex mu;
+    std::condition_variable done;
+    size_t left = 0;
+    std::vector<std::optional<Result<store::TxnResponse>>> results;
+  };
+  std::erase_if(txns, [](const std::vector<Mutation>& t) { return t.empty(); });
+  if (txns.empty()) return Status::Ok();
+  auto pending = std::make_shared<Pending>();
+  pending->results.resize(txns.size());
+  pending->left = txns.size();
+  for (size_t i = 0; i < txns.size(); ++i) {
+    store_.TxnAsync(TxnOf(txns[i]), [pending, i](Result<store::TxnResponse> r) {
+      std::lock_guard<std::mutex> lock(pending->mu);
+      pending->results[i].emplace(std::move(r));
+      if (--pending->left == 0) pending->done.notify_all();
+    });
+  }
+  {
+    std::unique_lock<std::mutex> lock(pending->mu);
+    pending->done.wait(lock, [&] { return pending->left == 0; });
+  }
+  Status out;
+  for (size_t i = 0; i < txns.size(); ++i) {
+    Result<bool> ok = Applied(std::move(txns[i]), std::move(*pending->results[i]));
+    if (!out.ok()) continue;
+    if (!ok.ok()) out = ok.status();
+    else if (!*ok) out = Status::Aborted("write conflict");
+  }
+  return out;
+}
+
+// Applies a transaction's outcome to the cache (see Commit).
+Result<bool> Context::Applied(std::vector<Mutation> mutations, Result<store::TxnResponse> resp) {
   if (!resp.ok()) return resp.status();
   if (!resp->succeeded) {
     // Someone else wrote first: re-read the keys so the retry sees their change.

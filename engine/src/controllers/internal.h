@@ -166,6 +166,12 @@ class Context {
   Result<bool> Commit(std::vector<Mutation> mutations);
   // The same, failing with Aborted on a conflict (for `GORCH_RETURN_IF_ERROR`).
   Status CommitOrAbort(std::vector<Mutation> mutations);
+  // Several such transactions (each REQUIRES at most kMaxTxnOps), all in flight at
+  // once so that the store makes them durable together; their outcomes are applied
+  // to the cache in order, as Commit does. Ok when all succeeded, Aborted when a
+  // guard failed (the others may have succeeded: the cache says which), else the
+  // first store error.
+  Status CommitAll(std::vector<std::vector<Mutation>> txns);
 
   virtual void Enqueue(Controller c, const std::string& key, int64_t delay_ms = 0) = 0;
   // Routes a change of `key` to the controllers that care (old: the value before).
@@ -174,6 +180,8 @@ class Context {
   Status Event(const ObjectRef& involved, EventType type, std::string_view reason, std::string_view message);
 
  private:
+  Result<bool> Applied(std::vector<Mutation> mutations, Result<store::TxnResponse> resp);
+
   store::Store& store_;
   const ControlPlaneOptions& options_;
   store::Clock& clock_;

@@ -8,7 +8,10 @@
 namespace gorch::engine::ctrl {
 
 namespace {
-constexpr size_t kMaxWritesPerSync = 100;
+// A sync writes up to kMaxWritesPerSync pods, in transactions of kWritesPerTxn
+// all in flight at once (the store makes them durable together).
+constexpr size_t kMaxWritesPerSync = 300;
+constexpr size_t kWritesPerTxn = 100;
 }
 
 SyncResult SyncReplicaSet(Context& ctx, const std::string& key) {
@@ -55,7 +58,13 @@ SyncResult SyncReplicaSet(Context& ctx, const std::string& key) {
       writes.push_back({pk, std::nullopt, pobj->mod_revision});
     }
   }
-  if (!writes.empty()) return {ctx.CommitOrAbort(writes)};
+  if (!writes.empty()) {
+    std::vector<std::vector<Mutation>> txns;
+    for (size_t i = 0; i < writes.size(); i += kWritesPerTxn)
+      txns.emplace_back(std::make_move_iterator(writes.begin() + i),
+                        std::make_move_iterator(writes.begin() + std::min(writes.size(), i + kWritesPerTxn)));
+    return {ctx.CommitAll(std::move(txns))};
+  }
   int64_t ready = std::count_if(pods.begin(), pods.end(), [](const PodView* p) { return p->ready; });
   Json status = {{"replicas", have}, {"readyReplicas", ready}};
   if (At(o, "status") != status) {

@@ -169,23 +169,8 @@ SyncResult SyncScheduler(Context& ctx, const std::string&) {
   }
   planner::Scheduler* sched = &*st.live;
   const bool no_nodes = sched->node_count() == 0;
-  std::vector<Mutation> binds;
-  Status result;
-  auto flush = [&] {
-    if (binds.empty()) return;
-    std::vector<std::string> keys;
-    for (const Mutation& m : binds) keys.push_back(m.key);
-    Result<bool> ok = ctx.Commit(std::move(binds));  // a conflict: those pods are retried below
-    binds.clear();
-    if (ok.ok() && *ok) {
-      for (const std::string& k : keys)
-        if (const Obj* o = ctx.cache().Get(k)) st.placed[k].second = o->shape_revision;
-      return;
-    }
-    result = ok.ok() ? Status::Aborted("bind conflict") : ok.status();
-    st.live.reset();  // it holds placements that were not written
-    st.placed.clear();
-  };
+  std::vector<std::vector<Mutation>> binds(1);  // transactions of at most kMaxBindsPerTxn
+  std::vector<std::string> bound_keys;
   for (auto& [key, obj] : pending) {
     const Json& pod = obj->object();
     const std::string ns = StringAt(At(pod, "metadata"), "namespace");
@@ -198,9 +183,9 @@ SyncResult SyncScheduler(Context& ctx, const std::string&) {
       value["object"]["spec"]["nodeName"] = placed->node;
       SetCondition(&value["object"]["status"]["conditions"], "PodScheduled", "True", "Scheduled",
                    "assigned to " + placed->node, ctx.Now());
-      binds.push_back({key, value, obj->mod_revision});
-      if (binds.size() >= kMaxBindsPerTxn) flush();
-      if (!st.live) break;  // a failed write: the rest waits for the retry
+      if (binds.back().size() >= kMaxBindsPerTxn) binds.emplace_back();
+      binds.back().push_back({key, std::move(value), obj->mod_revision});
+      bound_keys.push_back(key);
       continue;
     }
     message = placed.ok() ? placed->message : placed.status().message();
@@ -221,8 +206,16 @@ SyncResult SyncScheduler(Context& ctx, const std::string&) {
                       message);
     }
   }
-  flush();
-  return {result};
+  // Every bind in flight at once; a conflict: those pods are retried.
+  Status written = ctx.CommitAll(std::move(binds));
+  if (!written.ok()) {
+    st.live.reset();  // it holds placements that were not written
+    st.placed.clear();
+    return {written};
+  }
+  for (const std::string& k : bound_keys)
+    if (const Obj* o = ctx.cache().Get(k)) st.placed[k].second = o->shape_revision;
+  return {};
 }
 
 }  // namespace gorch::engine::ctrl
