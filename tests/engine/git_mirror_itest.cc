@@ -4,7 +4,12 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pwd.h>
 #include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -329,6 +334,52 @@ TEST_F(GitMirrorTest, OpenRefusesADirectoryThatIsNotABareRepository) {
   EXPECT_TRUE(GitMirror::Open((root_ / "empty").string(), "/somewhere").ok());
 }
 
+size_t PackFiles(const std::string& mirror) {
+  size_t packs = 0;
+  for (const auto& e : fs::directory_iterator(fs::path(mirror) / "objects" / "pack"))
+    if (e.path().extension() == ".pack") ++packs;
+  return packs;
+}
+
+TEST_F(GitMirrorTest, ManyFetchesAreRepackedIntoOnePackKeepingEveryCommit) {
+  Upstream up(root_ / "up");
+  auto mirror = GitMirror::Open(MirrorDir(), up.dir().string());
+  ASSERT_TRUE(mirror.ok());
+  std::vector<std::string> shas;
+  shas.push_back(up.Commit({{"deploy/a.yaml", "n: 0\n"}}, "c0", 1700000000));
+  ASSERT_TRUE((*mirror)->Fetch("main").ok());
+  up.Git("reset -q --hard HEAD");  // keep the tree clean
+  const std::string lost = up.Commit({{"deploy/a.yaml", "lost\n"}}, "force-pushed away", 1700000001);
+  ASSERT_EQ((*mirror)->Fetch("main")->sha, lost);
+  up.Git("reset -q --hard " + shas[0]);
+  for (int i = 1; PackFiles(MirrorDir()) <= gorch::engine::kGitMirrorMaxPacks; ++i) {
+    shas.push_back(up.Commit({{"deploy/a.yaml", "n: " + std::to_string(i) + "\n"}}, "c" + std::to_string(i),
+                             1700000000 + 10 * i));
+    auto info = (*mirror)->Fetch("main");  // each fetch adds one pack
+    ASSERT_TRUE(info.ok()) << info.status().ToString();
+    ASSERT_EQ(info->sha, shas.back());
+    ASSERT_LT(i, 100) << "fetches do not add packs";
+  }
+
+  auto idle = (*mirror)->Fetch("main");  // nothing new: the mirror is repacked
+  ASSERT_TRUE(idle.ok()) << idle.status().ToString();
+  EXPECT_EQ(idle->sha, shas.back());
+  EXPECT_EQ(PackFiles(MirrorDir()), 1u);
+  for (const std::string& sha : shas) EXPECT_EQ((*mirror)->Resolve(sha)->sha, sha);
+  auto lost_info = (*mirror)->Resolve(lost);  // unreachable from any branch, still kept
+  ASSERT_TRUE(lost_info.ok()) << lost_info.status().ToString();
+  auto source = gorch::compiler::OpenGitSource(MirrorDir(), lost, "deploy");
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  EXPECT_EQ(*(*source)->ReadFile("a.yaml", 1 << 10), "lost\n");
+  Sh("git -C '" + MirrorDir() + "' fsck --no-dangling --no-progress");  // every object and link intact
+
+  const std::string next = up.Commit({{"deploy/a.yaml", "after\n"}}, "after repack", 1700009999);
+  auto after = (*mirror)->Fetch("main");
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(after->sha, next);
+  EXPECT_EQ(PackFiles(MirrorDir()), 2u);
+}
+
 TEST_F(GitMirrorTest, MirrorsFetchFromSeveralThreadsAtOnce) {
   Upstream up(root_ / "up");
   const std::string sha = up.Commit({{"a.yaml", "a: 1\n"}}, "first", 1700000000);
@@ -562,6 +613,169 @@ constexpr char kHashedKnownHosts[] =
     "AAAAC3NzaC1lZDI1NTE5AAAAIHHxZoLaseXR8J96JIdIju5w2y7gNnB2ZiFUvcIBRiAD\n"
     "|1|KHQ1k7R1xglWFbOsqZQp95nV2oU=|JbvvOLBziGwGdavE/6bFGwToRvI= ssh-ed25519 "
     "AAAAC3NzaC1lZDI1NTE5AAAAIIIziRpOEN9duq3CYgsMy5kI2nJS2nfGlvgnMMfwP94W\n";
+
+// A private OpenSSH server on a loopback port, letting the current user in with
+// one generated key; git-upload-pack runs through the user's shell, as on a git host.
+class SshServer {
+ public:
+  static constexpr char kSshd[] = "/usr/sbin/sshd";
+
+  explicit SshServer(fs::path dir) : dir_(std::move(dir)) {
+    fs::create_directories(dir_);
+    Sh("ssh-keygen -q -t ed25519 -N '' -C '' -f '" + (dir_ / "host_key").string() + "'");
+    Sh("ssh-keygen -q -t ed25519 -N '' -C '' -f '" + (dir_ / "client_key").string() + "'");
+    fs::copy_file(dir_ / "client_key.pub", dir_ / "authorized_keys");
+    if (geteuid() == 0) mkdir("/run/sshd", 0755);  // sshd's privilege separation directory
+    port_ = FreePort();
+    std::ofstream(dir_ / "sshd_config") << "Port " << port_ << "\nListenAddress 127.0.0.1\n"
+                                        << "HostKey " << (dir_ / "host_key").string() << "\n"
+                                        << "PidFile " << (dir_ / "sshd.pid").string() << "\n"
+                                        << "AuthorizedKeysFile " << (dir_ / "authorized_keys").string() << "\n"
+                                        << "StrictModes no\nUsePAM no\nPasswordAuthentication no\n"
+                                        << "KbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n";
+    const std::string config = (dir_ / "sshd_config").string();
+    const std::string log = (dir_ / "sshd.log").string();
+    char* argv[] = {const_cast<char*>(kSshd), const_cast<char*>("-D"), const_cast<char*>("-f"),
+                    const_cast<char*>(config.c_str()), const_cast<char*>("-E"), const_cast<char*>(log.c_str()),
+                    nullptr};
+    if (posix_spawn(&pid_, kSshd, nullptr, nullptr, argv, environ) != 0) pid_ = 0;
+    for (int i = 0; i < 500 && pid_ && !Accepts(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ~SshServer() {
+    if (pid_) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  bool running() const { return pid_ != 0 && Accepts(); }
+  std::string Url(const fs::path& repo) const {
+    const passwd* pw = getpwuid(geteuid());
+    return "ssh://" + std::string(pw ? pw->pw_name : "root") + "@127.0.0.1:" + std::to_string(port_) + repo.string();
+  }
+  // A known_hosts line for this server's host key.
+  std::string KnownHostsLine() const {
+    std::ifstream in(dir_ / "host_key.pub");
+    std::string type, key;
+    in >> type >> key;
+    return "[127.0.0.1]:" + std::to_string(port_) + " " + type + " " + key + "\n";
+  }
+  std::string client_key() const { return (dir_ / "client_key").string(); }
+  std::string log() const {
+    std::ifstream in(dir_ / "sshd.log");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+ private:
+  static int FreePort() {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    close(fd);
+    return ntohs(addr.sin_port);
+  }
+  bool Accepts() const {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port_));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    close(fd);
+    return ok;
+  }
+
+  fs::path dir_;
+  int port_ = 0;
+  pid_t pid_ = 0;
+};
+
+#define SKIP_WITHOUT_SSHD()                                                                         \
+  if (!fs::exists(SshServer::kSshd)) GTEST_SKIP() << "needs OpenSSH's server (Debian openssh-server)"
+
+TEST_F(GitMirrorTest, SshWithAKeyAndKnownHosts) {
+  SKIP_WITHOUT_SSHD();
+  Upstream up(root_ / "up");
+  const std::string sha = up.Commit({{"a.yaml", "a: 1\n"}}, "first", 1700000000);
+  SshServer server(root_ / "ssh");
+  ASSERT_TRUE(server.running()) << server.log();
+  WriteFile(root_ / "known_hosts", "other.example.com ssh-ed25519 " + std::string(kKey1) + "\n" + server.KnownHostsLine());
+  GitCredentials creds;
+  creds.ssh_key_file = server.client_key();
+  creds.ssh_known_hosts_file = (root_ / "known_hosts").string();
+  auto mirror = GitMirror::Open(MirrorDir(), server.Url(up.dir()), creds);
+  ASSERT_TRUE(mirror.ok()) << mirror.status().ToString();
+  auto info = (*mirror)->Fetch("main");
+  ASSERT_TRUE(info.ok()) << info.status().ToString() << "\n" << server.log();
+  EXPECT_EQ(info->sha, sha);
+  const std::string next = up.Commit({{"a.yaml", "a: 2\n"}}, "second", 1700000100);
+  auto again = (*mirror)->Fetch("main");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->sha, next);
+
+  Sh("ssh-keygen -q -H -f '" + (root_ / "known_hosts").string() + "'");  // hashed entries work too
+  ASSERT_EQ(Sh("grep -c '^|1|' '" + (root_ / "known_hosts").string() + "'"), "2\n");
+  auto hashed = (*mirror)->Fetch("main");
+  ASSERT_TRUE(hashed.ok()) << hashed.status().ToString();
+  EXPECT_EQ(hashed->sha, next);
+}
+
+TEST_F(GitMirrorTest, SshRefusesAnUnknownHostKeyUnlessToldNotToCheck) {
+  SKIP_WITHOUT_SSHD();
+  Upstream up(root_ / "up");
+  const std::string sha = up.Commit({{"a.yaml", "a: 1\n"}}, "first", 1700000000);
+  SshServer server(root_ / "ssh");
+  ASSERT_TRUE(server.running()) << server.log();
+  GitCredentials creds;
+  creds.ssh_key_file = server.client_key();
+
+  auto unchecked = GitMirror::Open(MirrorDir(), server.Url(up.dir()), creds);  // no known_hosts file
+  ASSERT_TRUE(unchecked.ok());
+  auto refused = (*unchecked)->Fetch("main");
+  EXPECT_TRUE(refused.status().IsUnavailable()) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("no known_hosts file is configured"), std::string::npos)
+      << refused.status().message();
+
+  WriteFile(root_ / "known_hosts", "[127.0.0.1]:1 ssh-ed25519 " + std::string(kKey1) + "\n");
+  creds.ssh_known_hosts_file = (root_ / "known_hosts").string();
+  auto unlisted = GitMirror::Open(MirrorDir(), server.Url(up.dir()), creds);
+  ASSERT_TRUE(unlisted.ok());
+  auto not_listed = (*unlisted)->Fetch("main");
+  EXPECT_TRUE(not_listed.status().IsUnavailable()) << not_listed.status().ToString();
+  EXPECT_NE(not_listed.status().message().find("is not listed in " + creds.ssh_known_hosts_file), std::string::npos)
+      << not_listed.status().message();
+  EXPECT_TRUE((*unlisted)->Resolve("main").status().IsNotFound());  // nothing was fetched
+
+  creds.insecure_skip_host_check = true;
+  auto insecure = GitMirror::Open(MirrorDir(), server.Url(up.dir()), creds);
+  ASSERT_TRUE(insecure.ok());
+  auto info = (*insecure)->Fetch("main");
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->sha, sha);
+}
+
+TEST_F(GitMirrorTest, SshWithAKeyTheServerDoesNotKnowIsUnavailable) {
+  SKIP_WITHOUT_SSHD();
+  Upstream up(root_ / "up");
+  up.Commit({{"a.yaml", "a: 1\n"}}, "first", 1700000000);
+  SshServer server(root_ / "ssh");
+  ASSERT_TRUE(server.running()) << server.log();
+  Sh("ssh-keygen -q -t ed25519 -N '' -C '' -f '" + (root_ / "stranger").string() + "'");
+  GitCredentials creds;
+  creds.ssh_key_file = (root_ / "stranger").string();
+  creds.insecure_skip_host_check = true;
+  auto mirror = GitMirror::Open(MirrorDir(), server.Url(up.dir()), creds);
+  ASSERT_TRUE(mirror.ok());
+  auto info = (*mirror)->Fetch("main");
+  EXPECT_TRUE(info.status().IsUnavailable()) << info.status().ToString();
+  EXPECT_NE(info.status().message().find("authentication failed"), std::string::npos) << info.status().message();
+  EXPECT_NE(info.status().message().find(server.Url(up.dir())), std::string::npos) << info.status().message();
+}
 
 std::string Blob(const std::string& base64) {
   std::string out;

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <system_error>
+#include <utility>
 
 #include "gorch/engine/git_mirror.h"
 #include "mirror_internal.h"
@@ -211,7 +212,8 @@ Result<CommitInfo> GitMirror::Fetch(const std::string& branch) {
   if (!advertised) return Status::NotFound("branch '" + branch + "' not found at " + RedactGitUrl(url_));
 
   git_oid have;
-  if (git_reference_name_to_id(&have, repo_, ref.c_str()) != 0 || !git_oid_equal(&have, &want)) {
+  const bool up_to_date = git_reference_name_to_id(&have, repo_, ref.c_str()) == 0 && git_oid_equal(&have, &want);
+  if (!up_to_date) {
     // The same connection downloads ('+': forced, so a force-push is followed).
     std::string refspec = "+" + ref + ":" + ref;
     char* specs[] = {refspec.data()};
@@ -225,12 +227,25 @@ Result<CommitInfo> GitMirror::Fetch(const std::string& branch) {
   }
   git_remote_disconnect(remote.get());
   GORCH_RETURN_IF_ERROR(PointHeadAt(repo_, ref));
+  if (up_to_date && mirror_internal::CountPacks(repo_) > kGitMirrorMaxPacks) GORCH_RETURN_IF_ERROR(Repack());
 
   CommitPtr commit;
   if (git_commit_lookup(commit.out(), repo_, &want) != 0)
     return Status::InvalidArgument("git mirror " + path_ + ": " + ref + " at " + RedactGitUrl(url_) +
                                    " is not a commit: " + LastGitError());
   return InfoOf(commit.get());
+}
+
+// Repacks (when idle: only after a poll that brought nothing new, so a new commit
+// is never delayed by it), then reopens the repository so no handle on the old
+// packs stays open.
+Status GitMirror::Repack() {
+  GORCH_RETURN_IF_ERROR(mirror_internal::ConsolidatePacks(repo_));
+  RepoPtr reopened;
+  if (git_repository_open_ext(reopened.out(), path_.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0)
+    return Status::IOError("cannot reopen the git mirror " + path_ + " after repacking it: " + LastGitError());
+  git_repository_free(std::exchange(repo_, reopened.release()));
+  return Status::Ok();
 }
 
 Result<CommitInfo> GitMirror::Resolve(const std::string& rev) const {

@@ -38,4 +38,11 @@ std::string UrlSecret(const std::string& url);
 // The port an ssh url names (22 when none, or for a scp-like url).
 int SshPort(const std::string& url);
 
+// The number of pack files of the repository.
+size_t CountPacks(git_repository* repo);
+
+// Rewrites every object of the repository into one new pack and deletes the others
+// (indexes first, so a concurrent scan never sees a pack without its index).
+Status ConsolidatePacks(git_repository* repo);
+
 }  // namespace gorch::engine::mirror_internal

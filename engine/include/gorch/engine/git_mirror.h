@@ -18,6 +18,7 @@
 // their password.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -57,6 +58,10 @@ struct CommitInfo {
   int64_t time_unix = 0;  // the author time (seconds since the epoch), as `git log` shows it
 };
 
+// When a poll finds nothing new and the mirror holds more packs than this (libgit2
+// keeps one pack per fetch), Fetch rewrites them into one pack, keeping every object.
+inline constexpr size_t kGitMirrorMaxPacks = 50;
+
 class GitMirror {
  public:
   // Opens the bare mirror at dir, creating it (a bare repository with a remote named
@@ -80,6 +85,10 @@ class GitMirror {
   // message saying why (unreachable, authentication failed, host key not trusted,
   // unreadable credentials file) and naming the url without credentials; IOError when
   // the mirror itself cannot be written.
+  // Housekeeping: a Fetch that downloads nothing while the mirror holds more than
+  // kGitMirrorMaxPacks packs rewrites them into one and deletes the old pack files;
+  // a compiler::Source opened on the mirror earlier should be done reading by then
+  // (open one after a Fetch, drop it before the next, as the watcher does).
   Result<CommitInfo> Fetch(const std::string& branch);
 
   // A commit of the mirror (a sha, "main", "HEAD", "main~1"...), without fetching.
@@ -94,6 +103,7 @@ class GitMirror {
 
  private:
   GitMirror(git_repository* repo, std::string path, std::string url, GitCredentials creds);
+  Status Repack();
 
   git_repository* repo_;  // owned
   std::string path_;
